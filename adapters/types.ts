@@ -1,0 +1,71 @@
+/**
+ * The adapter contract (ARCHITECTURE.md "Adapter module"). An adapter owns only its platform's
+ * verbs; scheduling, timeouts, crash isolation, health gating and error reporting live in src/agent.
+ */
+import type { Db } from '../src/pg/pool.js';
+import type { ServerVersion } from '../src/pg/version.js';
+import type { Logger } from '../src/log.js';
+import type { Config } from '../src/config/index.js';
+import type { ConfigRow, Metric, Proposal } from '../src/platform/types.js';
+import type { ApplyResult, ApplyOptions } from '../src/apply/types.js';
+import type { MemoryReading } from '../guardrails/types.js';
+
+export const ADAPTER_IDS = [
+  'aiven',
+  'aurora',
+  'azure-flex',
+  'cloudsql',
+  'cnpg',
+  'docker',
+  'local',
+  'patroni',
+  'rds',
+] as const;
+export type AdapterId = (typeof ADAPTER_IDS)[number];
+
+/** A hardware metric collector (`hardware`, `cpu_utilization`, …), run every 5 s by the runner. */
+export interface MetricCollector {
+  readonly key: string;
+  collect(signal: AbortSignal): Promise<Metric[]>;
+}
+
+export interface AdapterContext {
+  config: Config;
+  /** Agent pool (read-write; used by apply). */
+  db: Db;
+  pgVersion: ServerVersion;
+  log: Logger;
+  /** Process environment (for detection and SDK credentials); injectable for tests. */
+  env: NodeJS.ProcessEnv;
+}
+
+export interface Adapter {
+  readonly id: AdapterId;
+  /** All-or-nothing: resolve the complete list or throw; never a partial list. */
+  systemInfo(signal: AbortSignal): Promise<Metric[]>;
+  /** Rows of the active configuration as the platform expects them (§1.7). */
+  activeConfig(signal: AbortSignal): Promise<ConfigRow[]>;
+  /** Validate then apply a proposal; see src/apply. Throws an AgentError on refusal/failure. */
+  apply(proposal: Proposal, opts: ApplyOptions): Promise<ApplyResult>;
+  hardwareCollectors(): MetricCollector[];
+  /** Memory reading for the guardrail; must not wait on the database. null = no reading. */
+  guardrailReading(signal: AbortSignal): Promise<MemoryReading | null>;
+  /** Throws a failover_detected AgentError when the primary changed. */
+  checkFailover?(signal: AbortSignal): Promise<void>;
+  /** Collector names this platform cannot serve (Aurora: pg_stat_wal, pg_stat_wal_receiver). */
+  readonly disabledCollectors?: readonly string[];
+  close?(): Promise<void>;
+}
+
+export interface AdapterModule {
+  readonly id: AdapterId;
+  /** CLI flag, e.g. `--azure-flex`. */
+  readonly flag: string;
+  /** YAML section, e.g. `azure_flex` (null for local). */
+  readonly section: string | null;
+  /** Env vars whose presence selects this adapter during auto-detection (§7.0). */
+  readonly detectEnv: readonly string[];
+  /** One-line description for --help. */
+  readonly description: string;
+  create(ctx: AdapterContext): Promise<Adapter>;
+}

@@ -1,0 +1,49 @@
+/**
+ * The catalog collector contract (ARCHITECTURE.md "Catalog collector").
+ *
+ * A collector file declares its endpoint name, interval, version gate and SQL; the generic runner
+ * (src/agent) schedules, times out, health-gates, de-duplicates (skipUnchanged) and sends.
+ * A collector never retries, never sends, never catches connection errors: it throws and the
+ * runner decides.
+ */
+import type { Db } from '../src/pg/pool.js';
+import type { Logger } from '../src/log.js';
+import type { CatalogPayload } from '../src/platform/types.js';
+
+export interface CollectContext {
+  /** Read-only, tagged, bounded sessions. */
+  db: Db;
+  /** Server major (13…18), read once at startup. */
+  pgMajor: number;
+  log: Logger;
+  /** Aborted when the collector's deadline passes; long collectors should check it between queries. */
+  signal: AbortSignal;
+  /** Wall clock, injectable for tests. */
+  now(): Date;
+}
+
+export interface CollectorInstance {
+  /** The payload to send, or null when there is nothing to send this tick. */
+  collect(ctx: CollectContext): Promise<CatalogPayload | null>;
+}
+
+export interface CollectorDefinition<O = unknown> {
+  /** Endpoint path and config key, e.g. `pg_stat_bgwriter`. */
+  readonly name: string;
+  /** PostgreSQL docs page for the view. */
+  readonly docs: string;
+  /** Default interval in seconds (config can only make it slower). */
+  readonly intervalSeconds: number;
+  /** Not run (and not an error) below this server major. */
+  readonly minPgVersion?: number;
+  /** Part of the bootstrap set run once before steady state (§2.4). */
+  readonly bootstrap?: boolean;
+  /** Identical `rows` are not re-sent, except every 30th unchanged round (§3.2). */
+  readonly skipUnchanged?: boolean;
+  /** Configurable in `collectors:` (ddl and pg_index_inventory are always on). */
+  readonly configurable?: boolean;
+  /** Defaults of the typed extras (config `collectors.<name>.*`). */
+  readonly defaults?: O;
+  /** A fresh instance holds the collector's state (snapshots for deltas, paging offsets). */
+  create(options: O): CollectorInstance;
+}

@@ -1,0 +1,11 @@
+export { createDb, tagSql, AGENT_SQL_PREFIX, APPLICATION_NAME, type Db, type PoolOptions } from './pool.js';
+export { serverVersion, parseVersionNum, type ServerVersion } from './version.js';
+export {
+  sqlState,
+  isConnectionError,
+  isRecoveryError,
+  isQueryCanceled,
+  isLockTimeout,
+  isReadOnly,
+  isPermissionDenied,
+} from './sqlstate.js';

@@ -1,0 +1,138 @@
+/**
+ * Connections to the watched database.
+ *
+ * Every session the agent opens identifies itself (`application_name`) and is bounded
+ * (`statement_timeout`, `lock_timeout`), so an agent query can never hold a lock queue or run away.
+ * Every statement is prefixed with `/*dbtune*\/` so pg_stat_statements collection can exclude agent
+ * traffic (the Go agent's convention). Collector sessions are additionally read-only.
+ */
+import pg from 'pg';
+import type { Logger } from '../log.js';
+
+export interface PoolOptions {
+  connectionUrl: string;
+  /** Pool cap (default 3). */
+  max?: number;
+  /** statement_timeout in ms (default 10 000). */
+  statementTimeoutMs?: number;
+  /** lock_timeout in ms (default 1 000). */
+  lockTimeoutMs?: number;
+  /** Connect timeout in ms (default 5 000). */
+  connectTimeoutMs?: number;
+  /** default_transaction_read_only=on for every session (collectors). */
+  readOnly?: boolean;
+  applicationName?: string;
+  /** Async password provider (Azure Entra tokens, IAM auth). */
+  password?: () => Promise<string>;
+  log?: Logger;
+}
+
+export const AGENT_SQL_PREFIX = '/*dbtune*/ ';
+export const APPLICATION_NAME = 'dbtune-agent';
+
+/** Prefix an agent statement so pg_stat_statements can filter it (idempotent). */
+export function tagSql(sql: string): string {
+  const trimmed = sql.trim();
+  return trimmed.startsWith('/*dbtune*/') ? trimmed : AGENT_SQL_PREFIX + trimmed;
+}
+
+export type QueryValues = readonly unknown[];
+
+/** The narrow interface collectors, apply and adapters use: tagged queries only. */
+export interface Db {
+  query<R extends Record<string, unknown> = Record<string, unknown>>(
+    sql: string,
+    values?: QueryValues,
+  ): Promise<pg.QueryResult<R>>;
+  /** Run `fn` on one dedicated session (e.g. ALTER SYSTEM, which cannot run in a transaction block). */
+  withClient<T>(fn: (client: Db) => Promise<T>): Promise<T>;
+  /** A cheap round trip (`SELECT 1`) with a short deadline. */
+  ping(timeoutMs?: number): Promise<void>;
+  /** Sessions currently open (for tests and soak reports). */
+  readonly totalCount: number;
+  end(): Promise<void>;
+}
+
+function sessionOptions(o: PoolOptions): string {
+  const parts = [
+    `-c statement_timeout=${o.statementTimeoutMs ?? 10_000}`,
+    `-c lock_timeout=${o.lockTimeoutMs ?? 1_000}`,
+    // Idle-in-transaction can only be the agent's bug; do not let it hold snapshots.
+    `-c idle_in_transaction_session_timeout=${Math.max(60_000, (o.statementTimeoutMs ?? 10_000) * 2)}`,
+  ];
+  if (o.readOnly) parts.push('-c default_transaction_read_only=on');
+  return parts.join(' ');
+}
+
+class PoolDb implements Db {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly log?: Logger,
+  ) {
+    // An idle client erroring (server restart) must not crash the process.
+    pool.on('error', (err) => this.log?.debug({ err: err.message }, 'idle database connection closed'));
+  }
+
+  query<R extends Record<string, unknown>>(sql: string, values?: QueryValues): Promise<pg.QueryResult<R>> {
+    return this.pool.query<R>(tagSql(sql), values as unknown[] | undefined);
+  }
+
+  async withClient<T>(fn: (client: Db) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    const onError = (e: Error) => (broken = e);
+    client.on('error', onError);
+    const session: Db = {
+      query: <R extends Record<string, unknown>>(sql: string, values?: QueryValues) =>
+        client.query<R>(tagSql(sql), values as unknown[] | undefined),
+      withClient: (inner) => inner(session),
+      ping: async () => {
+        await client.query(tagSql('SELECT 1'));
+      },
+      get totalCount() {
+        return 1;
+      },
+      end: async () => {},
+    };
+    try {
+      return await fn(session);
+    } finally {
+      client.off('error', onError);
+      client.release(broken ?? false);
+    }
+  }
+
+  async ping(timeoutMs = 5_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`ping: connection timed out after ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      await Promise.race([this.pool.query(tagSql('SELECT 1')), deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  get totalCount(): number {
+    return this.pool.totalCount;
+  }
+
+  async end(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+/** Open a small, bounded pool. Nothing connects until the first query. */
+export function createDb(o: PoolOptions): Db {
+  const pool = new pg.Pool({
+    connectionString: o.connectionUrl,
+    max: o.max ?? 3,
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: o.connectTimeoutMs ?? 5_000,
+    application_name: o.applicationName ?? APPLICATION_NAME,
+    options: sessionOptions(o),
+    ...(o.password ? { password: o.password } : {}),
+  });
+  return new PoolDb(pool, o.log);
+}

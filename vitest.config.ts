@@ -1,0 +1,26 @@
+import { defineConfig } from 'vitest/config';
+
+// Two suites: `unit` (pure logic, no I/O, beside the code or in test/unit) and `integration`
+// (real PostgreSQL clusters, the built CLI, wire-level simulations; everything under test/ except unit).
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['src/**/*.test.ts', 'adapters/**/*.test.ts', 'collectors/**/*.test.ts', 'guardrails/**/*.test.ts', 'test/unit/**/*.test.ts'],
+          testTimeout: 20_000,
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
