@@ -6,6 +6,7 @@
  * A collector never retries, never sends, never catches connection errors: it throws and the
  * runner decides.
  */
+import type { z } from 'zod';
 import type { Db } from '../src/pg/pool.js';
 import type { Logger } from '../src/log.js';
 import type { CatalogPayload } from '../src/platform/types.js';
@@ -42,8 +43,12 @@ export interface CollectorDefinition<O = unknown> {
   readonly skipUnchanged?: boolean;
   /** Configurable in `collectors:` (ddl and pg_index_inventory are always on). */
   readonly configurable?: boolean;
-  /** Defaults of the typed extras (config `collectors.<name>.*`). */
-  readonly defaults?: O;
+  /**
+   * The typed extras of `collectors.<name>.*` (besides `enabled` and `interval_seconds`), with
+   * their defaults and ranges; `optionsSchema.parse({})` yields the defaults. The config loader
+   * builds the `collectors:` section from these, so the registry is the single source of truth.
+   */
+  readonly optionsSchema?: z.ZodType<O>;
   /** A fresh instance holds the collector's state (snapshots for deltas, paging offsets). */
   create(options: O): CollectorInstance;
 }

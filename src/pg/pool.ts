@@ -25,6 +25,8 @@ export interface PoolOptions {
   /** Async password provider (Azure Entra tokens, IAM auth). */
   password?: () => Promise<string>;
   log?: Logger;
+  /** Custom type parsers (collectors use src/pg/types.ts for the wire JSON conventions). */
+  types?: pg.CustomTypesConfig;
 }
 
 export const AGENT_SQL_PREFIX = '/*dbtune*/ ';
@@ -133,6 +135,7 @@ export function createDb(o: PoolOptions): Db {
     application_name: o.applicationName ?? APPLICATION_NAME,
     options: sessionOptions(o),
     ...(o.password ? { password: o.password } : {}),
+    ...(o.types ? { types: o.types } : {}),
   });
   return new PoolDb(pool, o.log);
 }
