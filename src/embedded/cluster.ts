@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import type pg from 'pg';
 
 export const ALL_MAJORS = [13, 14, 15, 16, 17, 18] as const;
 export const DEFAULT_MAJOR = 17;
