@@ -1,0 +1,42 @@
+/**
+ * The `hardware` metric collector for this host (facts §7.1): CPU usage, memory used
+ * (total − available), and disk I/O operation counts as deltas from the second tick on.
+ */
+import si from 'systeminformation';
+import type { MetricCollector } from '../types.js';
+import type { Metric } from '../../src/platform/types.js';
+
+interface DiskCounters {
+  read: number;
+  write: number;
+}
+
+export function hostHardwareCollector(): MetricCollector {
+  let previous: DiskCounters | undefined;
+  return {
+    key: 'hardware',
+    async collect(): Promise<Metric[]> {
+      const [load, mem, io] = await Promise.all([si.currentLoad(), si.mem(), si.disksIO()]);
+      const metrics: Metric[] = [
+        { key: 'node_cpu_usage', type: 'float', value: load.currentLoad },
+        { key: 'node_memory_used', type: 'bytes', value: mem.total - mem.available },
+      ];
+      // disksIO() resolves null where /proc/diskstats is unreadable (some containers).
+      if (io && Number.isFinite(io.rIO) && Number.isFinite(io.wIO)) {
+        const now = { read: io.rIO, write: io.wIO };
+        // A counter that went backwards (wrap, device change) yields no delta this tick.
+        if (previous && now.read >= previous.read && now.write >= previous.write) {
+          const read = now.read - previous.read;
+          const write = now.write - previous.write;
+          metrics.push(
+            { key: 'node_disk_io_ops_read', type: 'int', value: read },
+            { key: 'node_disk_io_ops_write', type: 'int', value: write },
+            { key: 'node_disk_io_ops_total', type: 'int', value: read + write },
+          );
+        }
+        previous = now;
+      }
+      return metrics;
+    },
+  };
+}

@@ -1,0 +1,167 @@
+/**
+ * Catalog collector scheduling (facts §2.4, §3.2): version gating, the bootstrap set run once
+ * (concurrently, 200 ms apart) before steady state, staggered tickers, skip-unchanged with a forced
+ * send every 30th unchanged round, error reporting as `<name>_error`.
+ */
+import type { CollectContext, CollectorDefinition, CollectorInstance } from '../../collectors/types.js';
+import type { Db } from '../pg/pool.js';
+import type { Logger } from '../log.js';
+import type { PlatformClient } from '../platform/client.js';
+import type { CatalogPayload } from '../platform/types.js';
+import { encodeJson, sha256Hex } from '../platform/json.js';
+import { isConnectionError, isRecoveryError, sqlState } from '../pg/sqlstate.js';
+import { errorMessage } from '../errors.js';
+import type { CrashGuard } from './crash-guard.js';
+import type { HealthGate } from './health-gate.js';
+import type { Intervals } from './intervals.js';
+import type { FailureLog } from './failure-log.js';
+import { sleep } from './deadline.js';
+import type { Scheduler } from './scheduler.js';
+
+/** Every 30th unchanged collection is sent anyway, as a liveness signal (§3.2). */
+export const FORCED_SEND_EVERY = 30;
+
+export interface ScheduledCollector {
+  def: CollectorDefinition;
+  instance: CollectorInstance;
+  intervalMs: number;
+}
+
+export interface CatalogDeps {
+  collectors: ScheduledCollector[];
+  /** Names of the bootstrap set in launch order. */
+  bootstrap: readonly string[];
+  db: Db;
+  pgMajor: number;
+  platform: PlatformClient;
+  gate: HealthGate;
+  guard: CrashGuard;
+  failures: FailureLog;
+  intervals: Intervals;
+  log: Logger;
+}
+
+/** Which collectors run: enabled, not disabled by the adapter, supported by this server major. */
+export function selectCollectors(
+  registry: readonly CollectorDefinition[],
+  opts: {
+    pgMajor: number;
+    enabled: (name: string) => boolean;
+    disabledByAdapter: readonly string[];
+    intervalSeconds: (def: CollectorDefinition) => number;
+    options: (def: CollectorDefinition) => unknown;
+    scale: number;
+  },
+): ScheduledCollector[] {
+  return registry
+    .filter((def) => (def.configurable === false ? true : opts.enabled(def.name)))
+    .filter((def) => !opts.disabledByAdapter.includes(def.name))
+    .filter((def) => def.minPgVersion === undefined || opts.pgMajor >= def.minPgVersion)
+    .map((def) => ({
+      def,
+      instance: def.create(opts.options(def)),
+      intervalMs: Math.max(50, Math.round(opts.intervalSeconds(def) * 1000 * opts.scale)),
+    }));
+}
+
+class SkipTracker {
+  private last: string | undefined;
+  private unchanged = 0;
+  /** True when this payload should be sent. */
+  shouldSend(payload: CatalogPayload): boolean {
+    const subject = 'rows' in payload ? payload.rows : 'ddl_hash' in payload ? payload.ddl_hash : payload;
+    const hash = sha256Hex(encodeJson(subject));
+    if (hash !== this.last) {
+      this.last = hash;
+      this.unchanged = 0;
+      return true;
+    }
+    this.unchanged++;
+    if (this.unchanged % FORCED_SEND_EVERY === 0) return true;
+    return false;
+  }
+}
+
+export class CatalogRunner {
+  private readonly skips = new Map<string, SkipTracker>();
+
+  constructor(private readonly d: CatalogDeps) {}
+
+  /** One collect + send. Errors are handled here; returns true when it completed without error. */
+  async tick(c: ScheduledCollector, signal: AbortSignal): Promise<boolean> {
+    const { gate, guard, failures, log, platform, intervals } = this.d;
+    const name = c.def.name;
+    if (!gate.isOpen) return false;
+    const ctx = (s: AbortSignal): CollectContext => ({
+      db: this.d.db,
+      pgMajor: this.d.pgMajor,
+      log,
+      signal: s,
+      now: () => new Date(),
+    });
+    const outcome = await guard.run(
+      name,
+      intervals.catalogCollectDeadlineMs,
+      async (s) => {
+        const payload = await c.instance.collect(ctx(s));
+        if (!payload) return 'empty' as const;
+        if (c.def.skipUnchanged) {
+          let tracker = this.skips.get(name);
+          if (!tracker) this.skips.set(name, (tracker = new SkipTracker()));
+          if (!tracker.shouldSend(payload)) return 'unchanged' as const;
+        }
+        await platform.sendCatalog(name, payload, { signal: s });
+        return 'sent' as const;
+      },
+      signal,
+    );
+    if (outcome.ok) {
+      failures.succeeded(name);
+      return true;
+    }
+    const err = outcome.error;
+    if (signal.aborted) return false;
+    if (gate.report(err) || isConnectionError(err) || isRecoveryError(err)) {
+      log.debug({ collector: name, err: errorMessage(err) }, 'collector skipped: database unavailable');
+      return false;
+    }
+    if (outcome.panic) return false; // already reported as <name>_panic
+    failures.failed(name, err);
+    if (sqlState(err)) {
+      // A collector's own SQL failed: tell the platform (Go: `<name>_error`).
+      await platform
+        .reportError(`${name}_error`, `Failed to collect ${name}: ${errorMessage(err)}`, new Date(), { signal })
+        .catch((e: unknown) => log.debug({ err: errorMessage(e) }, 'collector error report failed'));
+    }
+    return false;
+  }
+
+  /** Bootstrap set: one collect+send each, launched `stagger` apart, all awaited (§2.4). */
+  async bootstrap(signal: AbortSignal): Promise<Set<string>> {
+    const byName = new Map(this.d.collectors.map((c) => [c.def.name, c]));
+    const set = this.d.bootstrap.map((n) => byName.get(n)).filter((c): c is ScheduledCollector => !!c);
+    const done = new Set<string>();
+    await Promise.all(
+      set.map(async (c, i) => {
+        await sleep(i * this.d.intervals.catalogStaggerMs, signal);
+        if (signal.aborted) return;
+        if (await this.tick(c, signal)) done.add(c.def.name);
+        else this.d.log.warn({ collector: c.def.name }, 'bootstrap collection failed; will retry on its interval');
+      }),
+    );
+    return done;
+  }
+
+  /** Steady state: collector i starts after i × stagger; bootstrapped ones skip their first fire. */
+  schedule(scheduler: Scheduler, bootstrapped: Set<string>): void {
+    this.d.collectors.forEach((c, i) => {
+      scheduler.every(
+        c.intervalMs,
+        { immediate: !bootstrapped.has(c.def.name), delayMs: i * this.d.intervals.catalogStaggerMs },
+        async (signal) => {
+          await this.tick(c, signal);
+        },
+      );
+    });
+  }
+}

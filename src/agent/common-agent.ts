@@ -1,0 +1,173 @@
+/**
+ * CommonAgent: the agent's verbs, shared by every adapter (the design's name, as in the Go agent's
+ * CustomAgent.md). Each method is one task body; the Runner decides when they run. Adapters are
+ * plugged in by composition and only supply platform-specific readings and actions.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Adapter } from '../../adapters/types.js';
+import type { Config } from '../config/index.js';
+import type { Logger } from '../log.js';
+import type { PlatformClient } from '../platform/client.js';
+import type { HeartbeatPayload, Metric, Proposal } from '../platform/types.js';
+import { evaluate } from '../../guardrails/index.js';
+import { errorCode, errorMessage } from '../errors.js';
+import { formatPlan } from '../apply/index.js';
+import { encodeJson, sha256Hex } from '../platform/json.js';
+import type { CrashGuard } from './crash-guard.js';
+import type { Intervals } from './intervals.js';
+
+/** One identifier per process, shared by every CommonAgent (Go #102: the platform saw "two agents"). */
+export const AGENT_IDENTIFIER = randomUUID();
+
+/** How long a proposal that failed is left alone before it is tried (and reported) again. */
+export const FAILED_PROPOSAL_BACKOFF_MS = 5 * 60_000;
+
+export interface CommonAgentDeps {
+  config: Config;
+  adapter: Adapter;
+  platform: PlatformClient;
+  guard: CrashGuard;
+  intervals: Intervals;
+  log: Logger;
+  agentVersion: string;
+  startTime: Date;
+  /** Print a dry-run plan (the CLI writes it to stdout). */
+  printPlan?: (text: string) => void;
+}
+
+export class CommonAgent {
+  private lastGuardrailSignal = 0;
+  private failedProposal: { hash: string; at: number } | undefined;
+  private lastDryRunHash: string | undefined;
+
+  constructor(private readonly d: CommonAgentDeps) {}
+
+  heartbeatPayload(): HeartbeatPayload {
+    return buildHeartbeat(this.d.config, this.d.agentVersion, this.d.startTime);
+  }
+
+  async heartbeat(signal: AbortSignal): Promise<void> {
+    await this.d.platform.heartbeat(this.heartbeatPayload(), { signal });
+  }
+
+  /**
+   * Run every hardware metric collector concurrently, each crash-guarded with its own deadline, and
+   * send what succeeded (partial results are normal; §2.7). Returns the failures for the caller.
+   */
+  async metrics(signal: AbortSignal): Promise<unknown[]> {
+    const { guard, intervals } = this.d;
+    const results = await Promise.all(
+      this.d.adapter
+        .hardwareCollectors()
+        .map((c) => guard.run(c.key, intervals.metricCollectorDeadlineMs, (s) => c.collect(s), signal)),
+    );
+    const metrics: Metric[] = [];
+    const failures: unknown[] = [];
+    for (const r of results) {
+      if (r.ok) metrics.push(...r.value);
+      else failures.push(r.error);
+    }
+    await this.d.platform.sendMetrics(metrics, new Date(), { signal });
+    return failures;
+  }
+
+  async systemInfo(signal: AbortSignal): Promise<void> {
+    const info = await this.d.adapter.systemInfo(signal);
+    await this.d.platform.sendSystemInfo(info, new Date(), { signal });
+  }
+
+  /**
+   * The config task (facts §2.2): read the active config, fetch the proposal BEFORE sending (after a
+   * failover the baseline must be applied first), apply it, then send the active config — the
+   * pre-apply one when the apply failed.
+   */
+  async syncConfig(signal: AbortSignal): Promise<void> {
+    const { adapter, platform, log } = this.d;
+    let rows = await adapter.activeConfig(signal);
+    const proposal = await platform.fetchRecommendation({ signal });
+    if (proposal) {
+      const changed = await this.applyProposal(proposal, signal);
+      if (changed) rows = await adapter.activeConfig(signal);
+    }
+    await platform.sendActiveConfig(rows, { signal });
+    log.debug({ rows: rows.length }, 'active config sent');
+  }
+
+  /** Returns true when the database settings changed. */
+  private async applyProposal(proposal: Proposal, signal: AbortSignal): Promise<boolean> {
+    const { adapter, platform, log, config } = this.d;
+    const hash = sha256Hex(encodeJson(proposal));
+    const dryRun = config.tuning.dry_run;
+    if (this.failedProposal?.hash === hash && Date.now() - this.failedProposal.at < FAILED_PROPOSAL_BACKOFF_MS) {
+      log.debug('proposal unchanged since it failed; not retrying yet');
+      return false;
+    }
+    try {
+      const result = await adapter.apply(proposal, { dryRun, signal });
+      this.failedProposal = undefined;
+      if (dryRun) {
+        if (this.lastDryRunHash !== hash) {
+          this.lastDryRunHash = hash;
+          this.d.printPlan?.(formatPlan(result.plan));
+          log.info({ knobs: result.plan.changes.length }, 'dry run: proposal validated, nothing changed');
+        }
+        return false;
+      }
+      if (result.action !== 'none') {
+        log.info(
+          { action: result.action, knobs: result.plan.changes.map((c) => `${c.name}=${c.proposed}`) },
+          'configuration applied',
+        );
+      }
+      return result.action !== 'none';
+    } catch (err) {
+      this.failedProposal = { hash, at: Date.now() };
+      if (dryRun && this.lastDryRunHash !== hash) {
+        this.lastDryRunHash = hash;
+        this.d.printPlan?.(formatPlan(err));
+      }
+      const message = `Failed to apply configuration: ${errorMessage(err)}`;
+      log.error({ errorType: errorCode(err), err: errorMessage(err) }, 'configuration not applied');
+      if (!dryRun) {
+        await platform.reportError(errorCode(err), message, new Date(), { signal }).catch((e: unknown) => {
+          log.debug({ err: errorMessage(e) }, 'apply error report failed');
+        });
+      }
+      return false;
+    }
+  }
+
+  /**
+   * Guardrail check (§2.3): at most one signal per pause window while the condition lasts. The
+   * reading comes from the adapter (host, cgroup, cloud API) and never waits on the database.
+   */
+  async guardrail(signal: AbortSignal): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastGuardrailSignal < this.d.intervals.guardrailPauseMs) return;
+    const reading = await this.d.adapter.guardrailReading(signal);
+    if (!reading) return;
+    const verdict = evaluate(reading, { memoryThreshold: this.d.config.guardrail_settings.memory_threshold });
+    if (!verdict) return;
+    this.lastGuardrailSignal = now;
+    this.d.log.warn(
+      { type: verdict.type, usedBytes: reading.usedBytes, limitBytes: reading.limitBytes, source: reading.source },
+      'memory guardrail triggered',
+    );
+    await this.d.platform.sendGuardrail(verdict, { signal });
+  }
+}
+
+/** Heartbeat payload (facts §1.4). */
+export function buildHeartbeat(config: Config, agentVersion: string, startTime: Date): HeartbeatPayload {
+  return {
+    agent_version: agentVersion,
+    agent_start_time: rfc3339Utc(startTime),
+    agent_identifier: AGENT_IDENTIFIER,
+    allow_restart: config.postgresql.allow_restart,
+  };
+}
+
+/** RFC3339 UTC with second precision, as Go's time.Format(time.RFC3339) of a UTC time. */
+export function rfc3339Utc(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

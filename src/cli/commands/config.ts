@@ -1,0 +1,15 @@
+/** `dbtune-agent config`: the effective configuration as JSON, secrets redacted, with sources. */
+import { redactedView } from '../../config/index.js';
+import { scrub } from '../../log.js';
+import type { GlobalOptions, Io } from '../program.js';
+import { loadForCli } from '../setup.js';
+import { EXIT_OK } from '../exit-codes.js';
+
+export async function configCommand(g: GlobalOptions, io: Io): Promise<number> {
+  const loaded = loadForCli(g, io); // ConfigError → exit 2 with every problem
+  const view = redactedView(loaded);
+  // scrub() is a second net: nothing registered as a secret can reach stdout.
+  io.out(`${scrub(JSON.stringify(view, null, 2))}\n`);
+  for (const w of loaded.warnings) io.err(`dbtune-agent: warning: ${scrub(w)}\n`);
+  return Promise.resolve(EXIT_OK);
+}

@@ -1,0 +1,44 @@
+/**
+ * The platform the agent talks to: the DBtune SaaS at `dbtune.server_url`, or the embedded
+ * platform (`server_url: embedded`), started in-process on 127.0.0.1 with a random API key. The
+ * agent uses the same HTTP client either way, so nothing else knows the difference.
+ */
+import type { Config } from '../config/index.js';
+import type { Logger } from '../log.js';
+import { registerSecret } from '../log.js';
+import { PlatformClient } from '../platform/client.js';
+import { RawLogForwarder } from '../platform/raw-logs.js';
+import type { Io } from './program.js';
+import { AGENT_VERSION } from './version.js';
+
+export interface ConnectedPlatform {
+  client: PlatformClient;
+  forwarder: RawLogForwarder;
+  /** For the startup log line (never the key). */
+  label: string;
+  close(): Promise<void>;
+}
+
+export async function connectPlatform(config: Config, log: Logger, io: Io): Promise<ConnectedPlatform> {
+  if (config.dbtune.server_url === 'embedded') {
+    const { startEmbeddedForAgent } = await import('../embedded/attach.js');
+    return startEmbeddedForAgent(config, log, io);
+  }
+  const apiKey = config.dbtune.api_key ?? '';
+  const databaseId = config.dbtune.database_id ?? '';
+  registerSecret(apiKey);
+  const client = new PlatformClient({
+    serverUrl: config.dbtune.server_url,
+    apiKey,
+    databaseId,
+    log,
+    agentVersion: AGENT_VERSION,
+  });
+  const forwarder = new RawLogForwarder({ client, log });
+  return {
+    client,
+    forwarder,
+    label: new URL(config.dbtune.server_url).origin,
+    close: () => Promise.resolve(),
+  };
+}
