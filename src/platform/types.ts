@@ -84,3 +84,29 @@ export interface HeartbeatPayload {
 
 /** A catalog collector's payload: usually `{collected_at, rows}`; ddl and pg_stat_statements differ. */
 export type CatalogPayload = Record<string, unknown>;
+
+/** `metrics` payload (§1.5). */
+export interface MetricsPayload {
+  version: '2.0';
+  metrics: Record<string, MetricValue>;
+  timestamp: string;
+}
+
+/** One `system_info` entry; field order is Go's struct order (§1.6). */
+export interface SystemInfoEntry {
+  type: MetricType;
+  value: MetricValue;
+}
+
+/** `system-info` payload (§1.6). */
+export interface SystemInfoPayload {
+  system_info: Record<string, SystemInfoEntry>;
+  timestamp: string;
+  hash: string;
+}
+
+/** `configurations` POST payload (§1.7). */
+export interface ActiveConfigPayload {
+  config: ConfigRow[];
+  hash: string;
+}

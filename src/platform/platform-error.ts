@@ -1,0 +1,49 @@
+/**
+ * A failed platform call. The message names the endpoint, the status (when a response arrived) and
+ * the response body excerpt; it never contains the API key (it is redacted before the error exists).
+ */
+export interface PlatformErrorDetails {
+  /** Endpoint path after `/api/v1/agent/`, e.g. `heartbeat` or `pg_stat_statements`. */
+  endpoint: string;
+  method: string;
+  /** HTTP status of the last response, when one arrived. */
+  status?: number | undefined;
+  /** At most 4 KiB of the last response body (facts §1.3), redacted. */
+  bodyExcerpt?: string | undefined;
+  /** Attempts made, including the failed one. */
+  attempts: number;
+  /** Why the call failed: the status was rejected, the transport failed, the deadline passed, etc. */
+  reason: PlatformErrorReason;
+}
+
+export type PlatformErrorReason = 'status' | 'network' | 'deadline' | 'aborted' | 'decode' | 'encode';
+
+export class PlatformError extends Error {
+  readonly endpoint: string;
+  readonly method: string;
+  readonly status: number | undefined;
+  readonly bodyExcerpt: string | undefined;
+  readonly attempts: number;
+  readonly reason: PlatformErrorReason;
+
+  constructor(message: string, details: PlatformErrorDetails, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PlatformError';
+    this.endpoint = details.endpoint;
+    this.method = details.method;
+    this.status = details.status;
+    this.bodyExcerpt = details.bodyExcerpt;
+    this.attempts = details.attempts;
+    this.reason = details.reason;
+  }
+}
+
+export const BODY_EXCERPT_BYTES = 4096;
+
+/** The first 4 KiB of a body as text (a multi-byte character cut at the edge becomes U+FFFD). */
+export function bodyExcerpt(body: Uint8Array | undefined): string | undefined {
+  if (body === undefined || body.length === 0) return undefined;
+  return Buffer.from(body.buffer, body.byteOffset, Math.min(body.length, BODY_EXCERPT_BYTES)).toString(
+    'utf8',
+  );
+}
