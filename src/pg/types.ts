@@ -200,7 +200,9 @@ export function parseTimestamp(text: string): string | null {
 // ---------------------------------------------------------------------------------------------
 // arrays and registration
 
-const parseTextArray = pg.types.getTypeParser(1009, 'text') as (text: string) => unknown[];
+type TypeId = Parameters<typeof pg.types.getTypeParser>[0];
+const TEXT_ARRAY = 1009 as TypeId;
+const parseTextArray = pg.types.getTypeParser(TEXT_ARRAY, 'text') as (text: string) => unknown[];
 
 function mapNested(values: unknown[], element: Parser): unknown[] {
   return values.map((v) =>
@@ -255,6 +257,6 @@ export const collectorTypes: pg.CustomTypesConfig = {
       const parser = PARSERS.get(oid);
       if (parser) return parser;
     }
-    return pg.types.getTypeParser(oid, format) as Parser;
+    return pg.types.getTypeParser(oid as TypeId, format) as Parser;
   }) as pg.CustomTypesConfig['getTypeParser'],
 };
