@@ -257,6 +257,6 @@ export const collectorTypes: pg.CustomTypesConfig = {
       const parser = PARSERS.get(oid);
       if (parser) return parser;
     }
-    return pg.types.getTypeParser(oid as TypeId, format) as Parser;
+    return pg.types.getTypeParser(oid, format) as Parser;
   }) as pg.CustomTypesConfig['getTypeParser'],
 };
