@@ -1,0 +1,51 @@
+/**
+ * Every problem is collected and reported at once, each as `dot.path: message (env: DBT_NAME)`,
+ * so one run of `dbtune-agent config` shows everything to fix.
+ */
+import { envNameOf } from './env-names.js';
+
+export class Problems {
+  readonly list: string[] = [];
+
+  /** `env` defaults to the key's primary env var; pass null for problems no env var can fix. */
+  add(path: string, message: string, env?: string | null): void {
+    const name = env === undefined ? envNameOf(path) : env;
+    // Messages never quote the value of a secret key (see coerce.ts, file.ts); tests check it.
+    this.list.push(`${path}: ${message}${name ? ` (env: ${name})` : ''}`);
+  }
+
+  get empty(): boolean {
+    return this.list.length === 0;
+  }
+}
+
+function distance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0] ?? 0;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j] ?? 0;
+      const left = prev[j - 1] ?? 0;
+      prev[j] = Math.min(up + 1, left + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return prev[b.length] ?? 0;
+}
+
+/** ` (did you mean "x"?)` for the closest candidate within a third of its length, else ''. */
+export function didYouMean(input: string, candidates: readonly string[]): string {
+  const needle = input.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    const d = distance(needle, c.toLowerCase());
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  if (best === undefined || bestDistance > Math.max(2, Math.floor(best.length / 3))) return '';
+  return ` (did you mean "${best}"?)`;
+}
