@@ -31,7 +31,7 @@ function table(rows: string[][]): string[] {
 }
 
 /** Render a plan, or the reason a proposal was refused (any thrown value). */
-export function formatPlan(input: ApplyPlan | unknown): string {
+export function formatPlan(input: unknown): string {
   if (!isPlan(input)) {
     const code = input instanceof AgentError ? input.code : 'config_apply_error';
     const lines = [`apply refused (${code}):`];

@@ -61,7 +61,7 @@ export async function readBack(
 ): Promise<void> {
   const deadline = Date.now() + opts.timeoutMs;
   const names = expected.map((e) => e.name);
-  let last = '';
+  let last: string;
   // A short settle before the first look: the reload signal needs a moment to propagate.
   await sleep(Math.min(100, opts.intervalMs));
   for (;;) {
