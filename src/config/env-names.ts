@@ -98,8 +98,12 @@ export function collectorEnvName(collector: string, field: string): string {
 
 /** The env name to cite for a dot path, including `collectors.<name>.<field>`. */
 export function envNameOf(path: string): string | undefined {
-  const direct = ENV_NAMES[path];
-  if (direct) return direct;
-  const m = /^collectors\.([^.]+)\.([^.]+)$/.exec(path);
-  return m?.[1] && m[2] ? collectorEnvName(m[1], m[2]) : undefined;
+  const m = /^collectors\.([^.]+)\.([^.]+)/.exec(path);
+  if (m?.[1] && m[2]) return collectorEnvName(m[1], m[2]);
+  // Deeper paths (a list item such as tuning.allowlist_add.1) belong to their key.
+  for (let p = path; p !== ''; p = p.slice(0, Math.max(0, p.lastIndexOf('.')))) {
+    const name = ENV_NAMES[p];
+    if (name) return name;
+  }
+  return undefined;
 }

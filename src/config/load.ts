@@ -52,11 +52,14 @@ function crossChecks(input: Tree, problems: Problems): void {
     const v = getPath(input, p);
     return typeof v === 'string' ? v : '';
   };
-  if (text('postgresql.connection_url') === '') problems.add('postgresql.connection_url', 'required');
+  const required = (key: string, message: string) => {
+    if (text(key) === '' && !problems.has(key)) problems.add(key, message);
+  };
+  required('postgresql.connection_url', 'required');
   const serverUrl = (getPath(input, 'dbtune.server_url') as string | undefined) ?? DEFAULT_SERVER_URL;
   if (serverUrl !== EMBEDDED) {
     for (const key of ['dbtune.api_key', 'dbtune.database_id']) {
-      if (text(key) === '') problems.add(key, `required unless dbtune.server_url is "${EMBEDDED}"`);
+      required(key, `required unless dbtune.server_url is "${EMBEDDED}"`);
     }
   }
   const added = new Set((getPath(input, 'tuning.allowlist_add') as string[] | undefined) ?? []);

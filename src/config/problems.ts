@@ -14,6 +14,11 @@ export class Problems {
     this.list.push(`${path}: ${message}${name ? ` (env: ${name})` : ''}`);
   }
 
+  /** Whether a problem about this key was reported already (follow-on checks stay quiet). */
+  has(path: string): boolean {
+    return this.list.some((p) => p.startsWith(`${path}: `));
+  }
+
   get empty(): boolean {
     return this.list.length === 0;
   }
