@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import type { CollectorDefinition, CollectorInstance } from '../types.js';
 import { aggregate } from './aggregate.js';
-import { collectedAt } from './collected-at.js';
+import { goTimeJson } from '../../src/pg/types.js';
 import { rankAndDiff } from './deltas.js';
 import { buildPayload } from './payload.js';
 import { buildQueries, EXT_VERSION_SQL, parseExtVersion } from './query.js';
@@ -65,7 +65,7 @@ export function createPgStatStatements(
       const merged = aggregate(await reader.read(ctx.db));
       const ranked = rankAndDiff(previous, merged, options.diff_limit);
       previous = merged.keyed;
-      return buildPayload(collectedAt(now), ranked);
+      return buildPayload(goTimeJson(now), ranked);
     },
   };
 }

@@ -64,7 +64,7 @@ export function wireRow(r: PgssRow): Record<string, unknown> {
   if (r.query !== null) out.query = r.query;
   if (r.query_len !== null) out.query_len = r.query_len;
   for (const f of WIRE_ORDER) {
-    const v = isCounter(f, r) ? r.counters[f] : r.times[f as TimeField];
+    const v = isCounter(f, r) ? r.counters[f] : r.times[f];
     if (v === null && OMIT_WHEN_NULL.has(f)) continue;
     out[f] = v;
   }

@@ -1,0 +1,52 @@
+// https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STAT-ALL-INDEXES-VIEW
+/**
+ * pg_stat_user_indexes: the UNION of the top `category_limit` indexes by scans, by tuples read,
+ * and of unused indexes (idx_scan = 0) by tuples read (facts §3.3). `category_limit: 0` means no
+ * limit.
+ */
+import { goTimeJson } from '../src/pg/types.js';
+import { projectRow, type RowOf } from './define.js';
+import { categoryLimitOptions, type CategoryLimitOptions } from './pg-stat-user-tables.js';
+import type { CollectorDefinition } from './types.js';
+
+const columns = {
+  relid: 'oid',
+  indexrelid: 'oid',
+  schemaname: 'text',
+  relname: 'text',
+  indexrelname: 'text',
+  idx_scan: 'int',
+  /** PG16+. */
+  last_idx_scan: 'time',
+  idx_tup_read: 'int',
+  idx_tup_fetch: 'int',
+} as const;
+export type PgStatUserIndexesRow = RowOf<typeof columns>;
+
+/** `$1` = category limit (NULL = no limit). */
+export const PG_STAT_USER_INDEXES_SQL = `
+  WITH s AS MATERIALIZED (SELECT * FROM pg_stat_user_indexes),
+  top AS (
+    (SELECT indexrelid FROM s ORDER BY idx_scan DESC, indexrelid LIMIT $1::int)
+    UNION
+    (SELECT indexrelid FROM s ORDER BY idx_tup_read DESC, indexrelid LIMIT $1::int)
+    UNION
+    (SELECT indexrelid FROM s WHERE idx_scan = 0 ORDER BY idx_tup_read DESC, indexrelid LIMIT $1::int))
+  SELECT s.* FROM s WHERE indexrelid IN (SELECT indexrelid FROM top) ORDER BY schemaname, relname, indexrelname`;
+
+export const pgStatUserIndexes: CollectorDefinition<CategoryLimitOptions> = {
+  name: 'pg_stat_user_indexes',
+  docs: 'https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STAT-ALL-INDEXES-VIEW',
+  intervalSeconds: 60,
+  bootstrap: true,
+  configurable: true,
+  optionsSchema: categoryLimitOptions,
+  create: (options) => ({
+    async collect(ctx) {
+      const now = ctx.now();
+      const limit = options.category_limit > 0 ? options.category_limit : null;
+      const { rows } = await ctx.db.query(PG_STAT_USER_INDEXES_SQL, [limit]);
+      return { collected_at: goTimeJson(now), rows: rows.map((r) => projectRow(r, columns)) };
+    },
+  }),
+};

@@ -1,0 +1,83 @@
+// https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STAT-ALL-TABLES-VIEW
+/**
+ * pg_stat_user_tables: the busiest tables only (facts §3.3) — the UNION of the top
+ * `category_limit` tables by writes (ins + upd + del), by scans (seq + idx) and by dead tuples, so
+ * at most 3 × category_limit rows. `category_limit: 0` means no limit (every table), as
+ * `diff_limit: 0` does for pg_stat_statements.
+ */
+import { z } from 'zod';
+import { goTimeJson } from '../src/pg/types.js';
+import { projectRow, type RowOf } from './define.js';
+import type { CollectorDefinition } from './types.js';
+
+const columns = {
+  relid: 'oid',
+  schemaname: 'text',
+  relname: 'text',
+  seq_scan: 'int',
+  /** PG16+. */
+  last_seq_scan: 'time',
+  seq_tup_read: 'int',
+  idx_scan: 'int',
+  /** PG16+. */
+  last_idx_scan: 'time',
+  idx_tup_fetch: 'int',
+  n_tup_ins: 'int',
+  n_tup_upd: 'int',
+  n_tup_del: 'int',
+  n_tup_hot_upd: 'int',
+  /** PG16+. */
+  n_tup_newpage_upd: 'int',
+  n_live_tup: 'int',
+  n_dead_tup: 'int',
+  n_mod_since_analyze: 'int',
+  n_ins_since_vacuum: 'int',
+  last_vacuum: 'time',
+  last_autovacuum: 'time',
+  last_analyze: 'time',
+  last_autoanalyze: 'time',
+  vacuum_count: 'int',
+  autovacuum_count: 'int',
+  analyze_count: 'int',
+  autoanalyze_count: 'int',
+  /** PG18+. */
+  total_vacuum_time: 'float',
+  total_autovacuum_time: 'float',
+  total_analyze_time: 'float',
+  total_autoanalyze_time: 'float',
+} as const;
+export type PgStatUserTablesRow = RowOf<typeof columns>;
+
+export const categoryLimitOptions = z.object({
+  /** Rows per category; 0 = no limit. */
+  category_limit: z.number().int().min(0).default(200),
+});
+export type CategoryLimitOptions = z.infer<typeof categoryLimitOptions>;
+
+/** `$1` = category limit (NULL = no limit). */
+export const PG_STAT_USER_TABLES_SQL = `
+  WITH s AS MATERIALIZED (SELECT * FROM pg_stat_user_tables),
+  top AS (
+    (SELECT relid FROM s ORDER BY n_tup_ins + n_tup_upd + n_tup_del DESC, relid LIMIT $1::int)
+    UNION
+    (SELECT relid FROM s ORDER BY seq_scan + coalesce(idx_scan, 0) DESC, relid LIMIT $1::int)
+    UNION
+    (SELECT relid FROM s ORDER BY n_dead_tup DESC, relid LIMIT $1::int))
+  SELECT s.* FROM s WHERE relid IN (SELECT relid FROM top) ORDER BY schemaname, relname`;
+
+export const pgStatUserTables: CollectorDefinition<CategoryLimitOptions> = {
+  name: 'pg_stat_user_tables',
+  docs: 'https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STAT-ALL-TABLES-VIEW',
+  intervalSeconds: 60,
+  bootstrap: true,
+  configurable: true,
+  optionsSchema: categoryLimitOptions,
+  create: (options) => ({
+    async collect(ctx) {
+      const now = ctx.now();
+      const limit = options.category_limit > 0 ? options.category_limit : null;
+      const { rows } = await ctx.db.query(PG_STAT_USER_TABLES_SQL, [limit]);
+      return { collected_at: goTimeJson(now), rows: rows.map((r) => projectRow(r, columns)) };
+    },
+  }),
+};
