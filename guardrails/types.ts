@@ -1,7 +1,10 @@
 /** Guardrail inputs and settings. The decision itself is a pure function (guardrails/evaluate.ts). */
 
 export interface MemoryReading {
-  /** Bytes in use (for cgroups: usage minus inactive file cache). */
+  /**
+   * Bytes in use (for cgroups: usage minus inactive file cache). For `kind: 'freeable'` readings
+   * this field carries the FREEABLE bytes the platform reported instead (see evaluate.ts).
+   */
   usedBytes: number;
   /** Bytes available to the database (host total, or the cgroup limit). */
   limitBytes: number;
