@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '../errors.js';
+import type { ConfigError } from '../errors.js';
 import { ENV_SPECS } from './env-names.js';
 import { ENV_NAMES, envNameOf, loadConfig } from './index.js';
 import { LEAVES } from './schema-walk.js';
