@@ -9,6 +9,17 @@ import { decodeRecommendation, formatActiveConfig, formatMetrics, formatSystemIn
 import { DEFAULT_RETRY, call, isRetryableStatus, type CallSpec, type RetrySettings } from './http.js';
 import { encodeJson, goJson } from './json.js';
 import { parseJsonLossless } from './json-parse.js';
+import {
+  ACTIVE_CONFIG,
+  DEFAULT_DEADLINES,
+  GUARDRAILS,
+  HEARTBEAT,
+  LOG_ENTRIES,
+  METRICS,
+  SYSTEM_INFO,
+  catalogUpload,
+} from './endpoints.js';
+import type { PlatformDeadlines, Upload } from './endpoints.js';
 import { PlatformError, bodyExcerpt } from './platform-error.js';
 import { rfc3339Utc } from './time.js';
 import type {
@@ -24,24 +35,6 @@ import type {
 
 const gzip = promisify(gzipCallback);
 
-export interface PlatformDeadlines {
-  /** Heartbeat (the Go agent's 12 s context). */
-  heartbeatMs: number;
-  /** Catalog sends (the Go agent's 30 s context). */
-  catalogMs: number;
-  /** Every other call (the Go agent has none; ours is 60 s). */
-  defaultMs: number;
-  /** Raw-log forwarding: one attempt (the Go hook's 5 s http.Client timeout). */
-  rawLogsMs: number;
-}
-
-export const DEFAULT_DEADLINES: PlatformDeadlines = {
-  heartbeatMs: 12_000,
-  catalogMs: 30_000,
-  defaultMs: 60_000,
-  rawLogsMs: 5_000,
-};
-
 export interface PlatformClientOptions {
   serverUrl: string;
   apiKey: string;
@@ -56,11 +49,6 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-const only =
-  (...codes: number[]) =>
-  (status: number): boolean =>
-    codes.includes(status);
-const any2xx = (status: number): boolean => status >= 200 && status < 300;
 // Catalog names are endpoint paths; they are concatenated into the URL, so keep them plain.
 const CATALOG_NAME = /^[A-Za-z0-9_]+$/;
 
@@ -90,13 +78,13 @@ export class PlatformClient {
 
   /** POST heartbeat → exactly 204 (§1.3, §1.4). */
   async heartbeat(payload: HeartbeatPayload, opts?: CallOptions): Promise<void> {
-    await this.post('heartbeat', encodeJson(payload), only(204), this.deadlines.heartbeatMs, opts);
+    await this.send(HEARTBEAT, encodeJson(payload), opts);
   }
 
   /** POST metrics → exactly 204 (§1.5). */
   async sendMetrics(metrics: readonly Metric[], now?: Date, opts?: CallOptions): Promise<void> {
     const body = encoded('POST', 'metrics', () => encodeJson(formatMetrics(metrics, now)));
-    await this.post('metrics', body, only(204), this.deadlines.defaultMs, opts);
+    await this.send(METRICS, body, opts);
   }
 
   /** PUT system-info → 204 or 200 (§1.6). The body is Go's exact bytes, so the hash is verifiable. */
@@ -107,22 +95,14 @@ export class PlatformClient {
       timestamp: payload.timestamp,
       hash: payload.hash,
     });
-    await this.send('PUT', 'system-info', body, false, only(204, 200), this.deadlines.defaultMs, opts);
+    await this.send(SYSTEM_INFO, body, opts);
     return { hash: payload.hash };
   }
 
   /** POST configurations, gzip → 204 or 201 (§1.7). */
   async sendActiveConfig(rows: readonly ConfigRow[], opts?: CallOptions): Promise<{ hash: string }> {
     const payload = encoded('POST', 'configurations', () => formatActiveConfig(rows));
-    await this.send(
-      'POST',
-      'configurations',
-      goJson(payload),
-      true,
-      only(204, 201),
-      this.deadlines.defaultMs,
-      opts,
-    );
+    await this.send(ACTIVE_CONFIG, goJson(payload), opts);
     return { hash: payload.hash };
   }
 
@@ -160,7 +140,7 @@ export class PlatformClient {
   /** POST guardrails → 204 or 200 (§1.9). */
   async sendGuardrail(signal: GuardrailSignal, opts?: CallOptions): Promise<void> {
     const body = encodeJson({ level: signal.level, type: signal.type });
-    await this.post('guardrails', body, only(204, 200), this.deadlines.defaultMs, opts);
+    await this.send(GUARDRAILS, body, opts);
   }
 
   /** POST log-entries → any 2xx (§1.10, #171). The message is scrubbed of known secrets. */
@@ -175,7 +155,7 @@ export class PlatformClient {
       error_type: errorType,
       timestamp: rfc3339Utc(now),
     };
-    await this.post('log-entries', encodeJson(report), any2xx, this.deadlines.defaultMs, opts);
+    await this.send(LOG_ENTRIES, encodeJson(report), opts);
   }
 
   /**
@@ -214,32 +194,19 @@ export class PlatformClient {
       });
     }
     const body = encoded('POST', name, () => encodeJson(payload));
-    await this.send('POST', name, body, true, only(204, 200), this.deadlines.catalogMs, opts);
+    await this.send(catalogUpload(name), body, opts);
   }
 
-  private async post(
-    path: string,
-    body: string,
-    accept: (s: number) => boolean,
-    deadlineMs: number,
-    opts: CallOptions | undefined,
-  ): Promise<void> {
-    await this.send('POST', path, body, false, accept, deadlineMs, opts);
-  }
-
-  private async send(
-    method: 'POST' | 'PUT',
-    path: string,
-    json: string,
-    gzipped: boolean,
-    accept: (s: number) => boolean,
-    deadlineMs: number,
-    opts: CallOptions | undefined,
-  ): Promise<void> {
+  private async send(u: Upload, json: string, opts: CallOptions | undefined): Promise<void> {
     const raw = Buffer.from(json, 'utf8');
-    const body = gzipped ? await gzip(raw) : raw;
+    const body = u.gzip ? await gzip(raw) : raw;
     await call(
-      { ...this.spec(method, path, deadlineMs, opts), body, headers: this.jsonHeaders(gzipped), accept },
+      {
+        ...this.spec(u.method, u.path, this.deadlines[u.deadline], opts),
+        body,
+        headers: this.jsonHeaders(u.gzip),
+        accept: u.accept,
+      },
       this.transport(),
     );
   }

@@ -130,10 +130,10 @@ export async function call(spec: CallSpec, t: Transport): Promise<CallResult> {
 
   for (let attempt = 1; ; attempt++) {
     const last = await attemptOnce(spec, t, signal);
-    if (signal.aborted) throw fail(...abortReason(), attempt, last);
     if (last.status !== undefined && spec.accept(last.status)) {
       return { status: last.status, body: last.body ?? Buffer.alloc(0), attempts: attempt };
     }
+    if (signal.aborted) throw fail(...abortReason(), attempt, last);
     const retryable = last.status === undefined ? last.error !== undefined : isRetryableStatus(last.status);
     const reason: PlatformErrorReason = last.status === undefined ? 'network' : 'status';
     const rejected = last.status === undefined ? 'request failed' : 'unexpected status';

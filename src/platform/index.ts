@@ -1,10 +1,5 @@
-export {
-  PlatformClient,
-  DEFAULT_DEADLINES,
-  type PlatformClientOptions,
-  type PlatformDeadlines,
-  type CallOptions,
-} from './client.js';
+export { PlatformClient, type PlatformClientOptions, type CallOptions } from './client.js';
+export { DEFAULT_DEADLINES, type PlatformDeadlines } from './endpoints.js';
 export { PlatformError, type PlatformErrorReason, type PlatformErrorDetails } from './platform-error.js';
 export {
   DEFAULT_RETRY,

@@ -60,7 +60,7 @@ describe('RawLogForwarder', () => {
   it('flushes every interval as one array, and not when empty', async () => {
     vi.useFakeTimers();
     const { batches, sender } = recorder();
-    forwarder = new RawLogForwarder({ sender });
+    forwarder = new RawLogForwarder({ client: sender });
     forwarder.push({ level: 40, msg: 'a', fields: {}, time: T });
     forwarder.push({ level: 50, msg: 'b', fields: {}, time: T });
     await vi.advanceTimersByTimeAsync(14_999);
@@ -73,7 +73,7 @@ describe('RawLogForwarder', () => {
 
   it('flushes at once on fatal', async () => {
     const { batches, sender } = recorder();
-    forwarder = new RawLogForwarder({ sender });
+    forwarder = new RawLogForwarder({ client: sender });
     forwarder.push({ level: 40, msg: 'w', fields: {}, time: T });
     forwarder.push({ level: 60, msg: 'dying', fields: {}, time: T });
     expect(forwarder.pending).toBe(0); // taken by the immediate flush, no timer involved
@@ -88,7 +88,7 @@ describe('RawLogForwarder', () => {
 
   it('keeps at most 100 entries, dropping the oldest and counting drops', async () => {
     const { batches, sender } = recorder();
-    forwarder = new RawLogForwarder({ sender });
+    forwarder = new RawLogForwarder({ client: sender });
     for (let i = 0; i < 130; i++) forwarder.push({ level: 40, msg: `m${i}`, fields: {}, time: T });
     expect(forwarder.pending).toBe(100);
     expect(forwarder.dropped).toBe(30);
@@ -100,7 +100,7 @@ describe('RawLogForwarder', () => {
 
   it('stop() flushes what remains; later lines are dropped', async () => {
     const { batches, sender } = recorder();
-    forwarder = new RawLogForwarder({ sender });
+    forwarder = new RawLogForwarder({ client: sender });
     forwarder.push({ level: 40, msg: 'last', fields: {}, time: T });
     await forwarder.stop();
     expect(batches).toHaveLength(1);
@@ -118,7 +118,7 @@ describe('RawLogForwarder', () => {
       error: (_o: unknown, msg: string) => logged.push(`error:${msg}`),
     };
     forwarder = new RawLogForwarder({
-      sender: { sendRawLogs: () => Promise.reject(new Error('boom')) },
+      client: { sendRawLogs: () => Promise.reject(new Error('boom')) },
       log: log as never,
     });
     forwarder.push({ level: 60, msg: 'x', fields: {}, time: T });

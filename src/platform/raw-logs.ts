@@ -21,7 +21,8 @@ export interface RawLogSender {
 }
 
 export interface RawLogForwarderOptions {
-  sender: RawLogSender;
+  /** The platform client (anything with `sendRawLogs`). */
+  client: RawLogSender;
   log?: Logger;
   /** Flush period (15 s). */
   intervalMs?: number;
@@ -121,7 +122,7 @@ export class RawLogForwarder {
 
   private async send(batch: RawLogEntry[]): Promise<void> {
     try {
-      await this.opts.sender.sendRawLogs(batch);
+      await this.opts.client.sendRawLogs(batch);
     } catch (err) {
       // debug only: a warning here would be forwarded again
       this.opts.log?.debug(

@@ -230,6 +230,17 @@ describe('PlatformClient: retries', () => {
     expect(elapsed).toBeLessThan(1_900);
   });
 
+  it('fails at once when Retry-After asks for a wait beyond the deadline', async () => {
+    logCalls = [];
+    fake.reply('metrics', { status: 429, retryAfter: 120 }, 1);
+    const t0 = Date.now();
+    const err = await rejection(client().sendMetrics([]));
+    expect(Date.now() - t0).toBeLessThan(500);
+    expect(err.reason).toBe('deadline');
+    expect(err.status).toBe(429);
+    expect(err.message).toContain('next retry in 120000 ms would pass the 2000 ms deadline');
+  });
+
   it('does not retry 400 or 501', async () => {
     logCalls = [];
     const c = client();
@@ -414,7 +425,7 @@ describe('raw-logs forwarding', () => {
   it('the forwarder delivers buffered lines as one valid batch', async () => {
     logCalls = [];
     const n = fake.requests('raw-logs').length;
-    const forwarder = new RawLogForwarder({ sender: client() });
+    const forwarder = new RawLogForwarder({ client: client() });
     forwarder.push({ level: 40, msg: 'metrics error', fields: { err: 'x' }, time: Date.now() });
     forwarder.push({ level: 50, msg: 'config error', fields: {}, time: Date.now() });
     await forwarder.stop();
@@ -429,6 +440,49 @@ describe('raw-logs forwarding', () => {
 });
 
 describe('fake platform validation', () => {
+  it('checks hashes, gzip and row field order on receipt', async () => {
+    const post = (
+      path: string,
+      method: string,
+      body: Buffer | string,
+      headers: Record<string, string> = {},
+    ) =>
+      fetch(`${fake.url}/api/v1/agent/${path}?uuid=${fake.databaseId}`, {
+        method,
+        body,
+        headers: { 'DBTUNE-API-KEY': fake.apiKey, 'Content-Type': 'application/json', ...headers },
+      });
+    const info = {
+      system_info: { pg_version: { type: 'string', value: '16.4' } },
+      timestamp: rfc3339Utc(new Date()),
+    };
+    await post('system-info', 'PUT', JSON.stringify({ ...info, hash: '0'.repeat(64) }));
+    const reordered = {
+      config: [{ setting: 1, name: 'x', unit: null, vartype: 'integer', context: 'user' }],
+    };
+    const payload = JSON.stringify({ ...reordered, hash: formatActiveConfig([]).hash });
+    await post('configurations', 'POST', payload);
+    await post('heartbeat', 'PUT', '{}');
+    expect(fake.violations).toEqual([
+      expect.stringMatching(/^PUT system-info: system-info: hash 0{64}, Go would compute [0-9a-f]{64}$/),
+      'POST configurations: body must be gzip',
+      expect.stringMatching(/^POST configurations: configurations: config\[0\]: fields \["setting","name",/),
+      expect.stringMatching(/^POST configurations: configurations: hash /),
+      'PUT heartbeat: no such endpoint',
+    ]);
+    expect((await post('heartbeat', 'PUT', '{}')).status).toBe(405);
+  });
+
+  it('waitFor sees a fatal line forwarded at once, without waiting for the 15 s flush', async () => {
+    const n = fake.requests('raw-logs').length;
+    const forwarder = new RawLogForwarder({ client: client() });
+    forwarder.push({ level: 60, msg: 'fatal: cannot continue', fields: {}, time: Date.now() });
+    const reqs = await fake.waitFor((all) => all.filter((r) => r.path === 'raw-logs').length > n, 2_000);
+    expect(reqs.filter((r) => r.path === 'raw-logs').at(-1)!.body).toMatchObject([{ level: 'fatal' }]);
+    await forwarder.stop();
+    await expect(fake.waitFor(() => false, 50)).rejects.toThrow(/not met within 50 ms/);
+  });
+
   it('records violations for bad keys, uuid, encoding and payloads', async () => {
     logCalls = [];
     const bad = new PlatformClient({
