@@ -78,6 +78,12 @@ describe('collectors: resolved shape', () => {
     expect(sources['collectors.pg_stat_statements.diff_limit']).toBe('default');
   });
 
+  it('accepts the registry as a map keyed by name too', () => {
+    const byName = Object.fromEntries(REGISTRY.map((c) => [c.name, c]));
+    const r = loadConfig({ searchPaths: [], collectors: byName, env: BASE_ENV });
+    expect(r.config.collectors).toEqual(load().config.collectors);
+  });
+
   it('reads YAML in bool/int/float-without-fraction/string forms', () => {
     const { config, sources } = load(
       {},

@@ -119,7 +119,7 @@ export function loadConfig(opts: LoadOptions): LoadResult {
   const resolved = resolveCollectors({
     raw: fromFile.collectors,
     env,
-    registry: opts.collectors,
+    registry: Array.isArray(opts.collectors) ? opts.collectors : Object.values(opts.collectors),
     legacy,
     problems,
     warnings,

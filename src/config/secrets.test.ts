@@ -94,7 +94,7 @@ describe('<ENV>_FILE secrets', () => {
     ]);
   });
 
-  it('does not read a file the process cannot read as root-only content leak', () => {
+  it('reports a permission-denied secret file (root reads it, then the value is validated)', () => {
     const file = secretFile('private', 'x');
     chmodSync(file, 0o000);
     const r = () => load({ ...SECRET_ENV, DBT_DBTUNE_API_KEY: undefined, DBT_DBTUNE_API_KEY_FILE: file });

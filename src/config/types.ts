@@ -50,7 +50,8 @@ export interface LoadOptions {
   cwd?: string;
   /** Search list used when `path` is not given (tests inject theirs; default: the Go agent's). */
   searchPaths?: readonly string[];
-  collectors: readonly CollectorInfo[];
+  /** The collector registry: a list, or a map keyed by name (collectors/index.ts exports a map). */
+  collectors: readonly CollectorInfo[] | Readonly<Record<string, CollectorInfo>>;
   /** Command-line overrides by dot path (e.g. `{ 'tuning.dry_run': true }`): win over file and env. */
   overrides?: Readonly<Record<string, unknown>>;
 }
