@@ -99,8 +99,32 @@ interface Attempt {
 }
 
 export async function call(spec: CallSpec, t: Transport): Promise<CallResult> {
-  const deadline = AbortSignal.timeout(spec.deadlineMs);
-  const signal = spec.signal ? AbortSignal.any([deadline, spec.signal]) : deadline;
+  // One controller per call, aborted by the deadline or the caller. Built by hand rather than with
+  // AbortSignal.any, whose listeners on a long-lived caller signal are not released on Node 20.
+  const controller = new AbortController();
+  const signal = controller.signal;
+  const deadline = { aborted: false };
+  const timer = setTimeout(() => {
+    deadline.aborted = true;
+    controller.abort(new DOMException('platform call deadline exceeded', 'TimeoutError'));
+  }, spec.deadlineMs);
+  const onCallerAbort = () => controller.abort(spec.signal?.reason);
+  if (spec.signal?.aborted) onCallerAbort();
+  else spec.signal?.addEventListener('abort', onCallerAbort, { once: true });
+  try {
+    return await runAttempts(spec, t, signal, deadline);
+  } finally {
+    clearTimeout(timer);
+    spec.signal?.removeEventListener('abort', onCallerAbort);
+  }
+}
+
+async function runAttempts(
+  spec: CallSpec,
+  t: Transport,
+  signal: AbortSignal,
+  deadline: { aborted: boolean },
+): Promise<CallResult> {
   const started = Date.now();
   const fail = (
     reason: PlatformErrorReason,

@@ -223,8 +223,10 @@ export class FakePlatform {
     const rule = this.rules.find((x) => x.remaining > 0 && matches(r, x.target));
     if (rule) {
       rule.remaining--;
-      if (spec.name !== 'recommendation' || rule.reply.body !== undefined || rule.reply.hang)
-        return rule.reply;
+      // A programmed 2xx without a body on the GET still serves the recommendation queue.
+      const status = rule.reply.status ?? 200;
+      const servesQueue = spec.name === 'recommendation' && rule.reply.body === undefined && !rule.reply.hang;
+      if (!servesQueue || status < 200 || status >= 300) return rule.reply;
       return { ...rule.reply, body: this.nextRecommendation() };
     }
     if (spec.name === 'recommendation') return { status: 200, body: this.nextRecommendation() };

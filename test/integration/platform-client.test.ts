@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { getEventListeners } from 'node:events';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigApplyError } from '../../src/errors.js';
@@ -333,6 +334,17 @@ describe('PlatformClient: deadlines and errors', () => {
     const err = await rejection(client().heartbeat(heartbeatPayload(), { signal: ac.signal }));
     expect(err.reason).toBe('aborted');
     expect(Date.now() - t0).toBeLessThan(1_000);
+  });
+
+  it('leaves no listener on a long-lived caller signal', async () => {
+    logCalls = [];
+    const ac = new AbortController();
+    const c = client();
+    for (let i = 0; i < 5; i++)
+      await c.sendGuardrail({ level: 'critical', type: 'memory' }, { signal: ac.signal });
+    fake.reply('guardrails', { status: 400 }, 1);
+    await rejection(c.sendGuardrail({ level: 'critical', type: 'memory' }, { signal: ac.signal }));
+    expect(getEventListeners(ac.signal, 'abort')).toHaveLength(0);
   });
 
   it('error messages name the endpoint, status and body excerpt, never the API key', async () => {
