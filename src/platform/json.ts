@@ -24,7 +24,9 @@ export function encodeJson(value: unknown): string {
 /**
  * Go `json.Marshal` output: `Map` → object with keys sorted by their UTF-8 bytes (Go sorts map keys
  * as strings); plain object → struct (insertion order, `undefined` fields omitted like omitempty
- * pointers); `bigint` → int64; `number` → float64 with Go's formatting.
+ * pointers); `bigint` → int64; `number` → float64 with Go's formatting. A value with `toJSON` (Date)
+ * is written as its `toJSON` result, which for a Date is not Go's RFC3339Nano time text: hashed
+ * payloads (system info, active config) hold no dates.
  */
 export function goJson(value: unknown): string {
   return encode(value, { go: true }, new Set()) ?? 'null';
