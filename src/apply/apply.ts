@@ -38,6 +38,7 @@ export async function executePlan(
   }
   // Knobs for which ALTER SYSTEM was sent (even if its reply was lost): rollback restores them all.
   const attempted: PlannedChange[] = [];
+  let step = 'alter system';
   try {
     await db.withClient(async (session) => {
       for (const change of plan.changes) {
@@ -46,6 +47,7 @@ export async function executePlan(
         await session.query(alterSystemSet(change.name, change.proposed));
       }
       if (ctx.signal?.aborted) throw abortedError('before reload');
+      step = 'reload';
       if (!plan.restartRequired) await session.query('SELECT pg_reload_conf()');
     });
     if (plan.restartRequired) {
@@ -53,8 +55,10 @@ export async function executePlan(
         { knobs: plan.changes.map((c) => c.name) },
         'restarting PostgreSQL to apply configuration',
       );
+      step = 'restart';
       await restartAndWait(db, ctx, 'restart');
     }
+    step = 'verify';
     await readBack(
       db,
       plan.changes.map((c) => ({ name: c.name, vartype: c.vartype, value: c.proposed })),
@@ -63,8 +67,8 @@ export async function executePlan(
     return plan.restartRequired ? 'restart' : 'reload';
   } catch (err) {
     if (attempted.length === 0) {
-      throw new ConfigApplyError(`${stepMessage('alter system', err)} (nothing was changed)`, { cause: err });
+      throw new ConfigApplyError(`${stepMessage(step, err)} (nothing was changed)`, { cause: err });
     }
-    throw await rollback(db, attempted, ctx, err, autoConfText);
+    throw await rollback(db, attempted, ctx, stepMessage(step, err), err, autoConfText);
   }
 }

@@ -18,22 +18,25 @@
  */
 import { ConfigApplyError, errorMessage } from '../errors.js';
 import type { Db } from '../pg/pool.js';
-import { restartAndWait, stepMessage, type ExecuteContext } from './context.js';
+import { restartAndWait, type ExecuteContext } from './context.js';
 import { alterSystemReset, alterSystemSet } from './sql.js';
 import type { PlannedChange, SettingRow } from './types.js';
 import { readAutoConfState, SETTINGS_SQL } from './validate.js';
 import { readBack, waitReady } from './wait.js';
 import { sameValue } from './value.js';
 
-/** Roll back `attempted` and return the error to throw (never throws itself). */
+/**
+ * Roll back `attempted` and return the error to throw (never throws itself). `failure` is the
+ * original failure's message, naming its step.
+ */
 export async function rollback(
   db: Db,
   attempted: readonly PlannedChange[],
   ctx: ExecuteContext,
+  failure: string,
   cause: unknown,
   autoConfText: string | undefined,
 ): Promise<ConfigApplyError> {
-  const failure = stepMessage('apply', cause);
   const knobs = attempted.map((c) => c.name);
   ctx.log.warn({ err: failure, knobs }, 'apply failed; rolling back');
   try {

@@ -121,7 +121,10 @@ export async function validate(
       );
       continue;
     }
-    if (!CHANGEABLE_SOURCES.has(row.source)) {
+    // "override" on a postmaster knob is a startup auto-tune of a -1 setting (wal_buffers before
+    // PG 14); a configured value replaces it at the next restart.
+    const autoTuned = row.source === 'override' && row.context === 'postmaster';
+    if (!CHANGEABLE_SOURCES.has(row.source) && !autoTuned) {
       problems.push(`${knob.name} is set by source "${row.source}", which overrides ALTER SYSTEM`);
       continue;
     }

@@ -7,7 +7,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigApplyError, RestartNotAllowedError } from '../../src/errors.js';
-import { applyProposal, formatPlan, localAutoConfFile, planProposal } from '../../src/apply/index.js';
+import {
+  applyProposal,
+  DEFAULT_ALLOWLIST,
+  formatPlan,
+  localAutoConfFile,
+  planProposal,
+} from '../../src/apply/index.js';
 import { createLocalRestart } from '../../src/apply/restart-local.js';
 import type { RestartFn } from '../../src/apply/types.js';
 import { createDb, type Db } from '../../src/pg/pool.js';
@@ -298,6 +304,20 @@ describe(`apply on PostgreSQL ${major}`, () => {
     expect(msg).toContain('remove wal_level');
     expect(restart.calls()).toBe(2);
     expect(cluster.isRunning()).toBe(false); // afterEach restores the file and starts it
+  });
+
+  it('every default allowlist knob this server has passes validation at its current value', async () => {
+    const rows = await cluster.sql(
+      `SELECT name, setting FROM pg_settings WHERE name = ANY('{${[...DEFAULT_ALLOWLIST].join(',')}}'::text[])`,
+    );
+    expect(rows.length).toBeGreaterThan(40);
+    const current = Object.fromEntries(rows.map((r) => [r.name as string, r.setting]));
+    const plan = await planProposal(db, proposal(current), {
+      allowRestart: true,
+      restart: () => Promise.resolve(),
+    });
+    expect(plan.changes).toEqual([]);
+    expect(plan.unchanged.sort()).toEqual(Object.keys(current).sort());
   });
 
   it('dry run validates and formats the plan without changing anything', async () => {
