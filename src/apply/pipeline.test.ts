@@ -117,7 +117,7 @@ class FakePg {
       return Promise.resolve({ rows } as never);
     };
     const db: Db = {
-      query: query as Db['query'],
+      query: query,
       withClient: (fn) => fn(db),
       ping: () => Promise.resolve(),
       totalCount: 1,
