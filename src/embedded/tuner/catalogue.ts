@@ -10,7 +10,7 @@
  * throughput optimiser may flip because it scores better: `synchronous_commit = off` loses the last
  * commits on a crash, and a benchmark would always reward it.
  */
-import type { Knob, KnobValue } from './knobs.js';
+import { roundToGrid, type Knob, type KnobValue } from './knobs.js';
 
 export interface SystemInfo {
   /** node_memory_total (bytes). */
@@ -69,18 +69,11 @@ function num(
   max: number,
   opts: { log?: boolean; step?: number; restart?: boolean } = {},
 ): Knob {
-  const lo = type === 'int' ? Math.ceil(min) : min;
-  const hi = Math.max(lo, type === 'int' ? Math.floor(max) : max);
-  return {
-    name,
-    type,
-    unit,
-    min: lo,
-    max: hi,
-    log: opts.log ?? false,
-    step: opts.step ?? 1,
-    restart: opts.restart ?? false,
-  };
+  const grid = { type, log: opts.log ?? false, step: opts.step ?? 1 };
+  // Bounds on the rounding grid, so the box's corners are themselves valid proposals.
+  const lo = roundToGrid(grid, min, 'up');
+  const hi = Math.max(lo, roundToGrid(grid, max, 'down'));
+  return { name, type, unit, min: lo, max: hi, ...grid, restart: opts.restart ?? false };
 }
 
 function currentInt(info: SystemInfo, name: string, fallback: number): number {

@@ -51,22 +51,31 @@ function tidy(v: number): number {
  * significant bits (16–32 steps per doubling, i.e. 3–6 % relative granularity): proposals read as
  * round numbers (e.g. 3072 MB, not 3017 MB) and the lost resolution is below benchmark noise.
  */
-function quantum(knob: NumericKnob, v: number): number {
+function quantum(knob: Pick<NumericKnob, 'log' | 'step'>, v: number): number {
   if (!knob.log || v <= 0) return knob.step;
   return Math.max(knob.step, 2 ** (Math.floor(Math.log2(v)) - 4));
 }
 
 export type RoundMode = 'nearest' | 'down' | 'up';
 
-/** Round to the knob's granularity, then clamp into [min, max]. Idempotent. */
-export function quantise(knob: NumericKnob, v: number, mode: RoundMode = 'nearest'): number {
+/** Round to the knob's granularity (no clamping). */
+export function roundToGrid(
+  knob: Pick<NumericKnob, 'type' | 'log' | 'step'>,
+  v: number,
+  mode: RoundMode = 'nearest',
+): number {
   const q = quantum(knob, v);
   const round = mode === 'down' ? Math.floor : mode === 'up' ? Math.ceil : Math.round;
   // The small epsilon keeps values that are already on the grid from moving under floor/ceil.
   const eps = mode === 'nearest' ? 0 : mode === 'down' ? 1e-9 : -1e-9;
-  let r = round(v / q + eps) * q;
-  r = knob.type === 'int' ? Math.round(r) : tidy(r);
-  return clamp(r, knob.min, knob.max);
+  const r = round(v / q + eps) * q;
+  // `+ 0` turns −0 into 0, so values compare and serialise cleanly.
+  return (knob.type === 'int' ? Math.round(r) : tidy(r)) + 0;
+}
+
+/** Round to the knob's granularity, then clamp into [min, max] (bounds lie on the grid). Idempotent. */
+export function quantise(knob: NumericKnob, v: number, mode: RoundMode = 'nearest'): number {
+  return clamp(roundToGrid(knob, v, mode), knob.min, knob.max);
 }
 
 export function clamp(v: number, lo: number, hi: number): number {

@@ -1,0 +1,78 @@
+/**
+ * Shapes shared by the tuning session, its persistence and its final decision.
+ */
+import type { SystemInfo } from './catalogue.js';
+import type { Config } from './knobs.js';
+import type { Workload } from './pgtune.js';
+
+/** What to optimise: throughput (maximise TPS) or average query runtime (minimise). */
+export type Objective = 'tps' | 'latency';
+
+/** Why a configuration was abandoned: the agent's memory signal, or DBtune's performance guardrails. */
+export type Guardrail = 'memory' | 'latency' | 'throughput';
+
+/**
+ * Outcome of one iteration:
+ * - `ok`: measured without a guardrail; the measurement is an observation for the optimiser;
+ * - `infeasible`: a guardrail fired; the configuration is recorded as infeasible and the next
+ *   proposal reverts to the baseline at once;
+ * - `reverted`: the baseline re-applied after an infeasible iteration was measured; the measurement
+ *   counts as another baseline sample (which is how repeated baseline measurements arise).
+ */
+export type Outcome = 'ok' | 'infeasible' | 'reverted';
+
+/** Where a proposal came from. */
+export type ProposalKind = 'baseline' | 'pgtune' | 'bo' | 'revert';
+
+export interface Measurement {
+  /** Transactions per second over the iteration (dbtune-agent facts §3.5). */
+  readonly tps: number;
+  /** Average query runtime in ms over the iteration (pg_stat_statements deltas, facts §3.4). */
+  readonly latencyMs: number;
+  /** Optional per-interval readings of the objective metric within the iteration (e.g. every 5 s). */
+  readonly samples?: readonly number[];
+}
+
+export type RecordInput = Measurement | { readonly guardrail: Guardrail };
+
+export interface Proposal {
+  readonly iteration: number;
+  readonly kind: ProposalKind;
+  /** Every searched knob, pg_settings base units. */
+  readonly config: Config;
+  readonly reason: string;
+  /** A restart-only knob differs from the previous iteration's configuration. */
+  readonly restart: boolean;
+}
+
+export interface IterationRecord extends Proposal {
+  readonly outcome?: Outcome;
+  readonly measurement?: Measurement;
+  readonly guardrail?: Guardrail;
+}
+
+export interface FinalDecision {
+  readonly source: 'best' | 'baseline';
+  readonly config: Config;
+  /** Iteration whose configuration is returned (0 for the baseline). */
+  readonly iteration: number;
+  /** Estimated relative improvement of the best configuration over the baseline (0.12 = 12 %). */
+  readonly improvement: number;
+  /** Estimated relative measurement noise (standard deviation of one iteration's value). */
+  readonly noise: number;
+  /** Relative improvement the best configuration had to exceed. */
+  readonly threshold: number;
+  readonly reason: string;
+}
+
+/** Persisted form: everything needed to rebuild the session and reproduce its next proposal. */
+export interface SessionState {
+  readonly version: 1;
+  readonly systemInfo: SystemInfo;
+  readonly objective: Objective;
+  readonly iterations: number;
+  readonly seed: number;
+  readonly workload: Workload;
+  readonly baseline: Config;
+  readonly history: readonly IterationRecord[];
+}

@@ -1,0 +1,263 @@
+/**
+ * One tuning session as a pure state machine (no I/O, no timers): the embedded platform asks for
+ * the next proposal, applies it through the agent, measures, and records the result.
+ *
+ * Schedule: iteration 0 measures the baseline (the current configuration); iteration 1 is PGTune's
+ * proposal; later iterations come from Bayesian optimisation. A guardrail (the agent's memory
+ * signal, average query runtime above 2× the baseline, or TPS below 5 % of it: DBtune's documented
+ * guardrails, reference/tuning-facts.md) marks the iteration infeasible and the very next proposal
+ * is the baseline again. Every iteration, reverts included, counts against the session length,
+ * because each one costs the same slice of the peak window.
+ *
+ * Determinism: a proposal depends only on the options and the recorded history (the optimiser's
+ * PRNG is derived from (seed, iteration)), so toJSON()/fromJSON() resumes with the same proposal.
+ */
+import { createBo, fitSurrogate } from './bo.js';
+import type { Config } from './knobs.js';
+import type { Observation } from './optimiser.js';
+import { pgtuneProposal, type Workload } from './pgtune.js';
+import { createRng } from './rng.js';
+import { compare, estimateNoise, GP_MIN_OBSERVATIONS, objectiveValue, score } from './session-final.js';
+import type {
+  FinalDecision,
+  Guardrail,
+  IterationRecord,
+  Measurement,
+  Objective,
+  Proposal,
+  ProposalKind,
+  RecordInput,
+  SessionState,
+} from './session-types.js';
+import { buildSpace, type Space } from './space.js';
+
+export interface SessionOptions {
+  readonly space: Space;
+  readonly objective: Objective;
+  /** Total iterations, baseline and reverts included (DBtune runs 30). */
+  readonly iterations: number;
+  readonly seed: number;
+  /** The current configuration: a value for every knob of the space (pg_settings base units). */
+  readonly baseline: Readonly<Config>;
+  readonly workload?: Workload;
+}
+
+/** DBtune's guardrails: average query runtime above 2× the baseline, TPS down by more than 95 %. */
+export const LATENCY_GUARDRAIL_RATIO = 2;
+export const THROUGHPUT_GUARDRAIL_RATIO = 0.05;
+
+const TUNING_KINDS: readonly ProposalKind[] = ['pgtune', 'bo'];
+
+export class TuningSession {
+  readonly space: Space;
+  readonly objective: Objective;
+  readonly iterations: number;
+  readonly seed: number;
+  readonly workload: Workload;
+  readonly baseline: Config;
+  readonly #history: IterationRecord[] = [];
+
+  constructor(options: SessionOptions) {
+    if (!Number.isInteger(options.iterations) || options.iterations < 1) {
+      throw new Error(`tuner: session: iterations must be a positive integer, got ${options.iterations}`);
+    }
+    this.space = options.space;
+    this.objective = options.objective;
+    this.iterations = options.iterations;
+    this.seed = options.seed >>> 0;
+    this.workload = options.workload ?? 'oltp';
+    // Throws when a knob is missing. No repair: the baseline is what the server runs, constraints or not.
+    this.space.toNormalised(options.baseline);
+    this.baseline = pick(options.baseline, this.space);
+  }
+
+  get history(): readonly IterationRecord[] {
+    return this.#history;
+  }
+
+  get done(): boolean {
+    const last = this.#history.at(-1);
+    return this.#history.length >= this.iterations && (last === undefined || last.outcome !== undefined);
+  }
+
+  /** The pending proposal, or a new one; null once every iteration is recorded. */
+  next(): Proposal | null {
+    const last = this.#history.at(-1);
+    if (last !== undefined && last.outcome === undefined) return last;
+    const iteration = this.#history.length;
+    if (iteration >= this.iterations) return null;
+    const proposal = this.#propose(iteration, last);
+    this.#history.push(proposal);
+    return proposal;
+  }
+
+  /** Record the result of the pending iteration. */
+  record(iteration: number, result: RecordInput): IterationRecord {
+    const index = this.#history.length - 1;
+    const pending = this.#history[index];
+    if (pending === undefined || pending.outcome !== undefined || pending.iteration !== iteration) {
+      throw new Error(`tuner: session: iteration ${iteration} is not the pending iteration`);
+    }
+    let recorded: IterationRecord;
+    if ('guardrail' in result) {
+      recorded = { ...pending, outcome: 'infeasible', guardrail: result.guardrail };
+    } else {
+      validateMeasurement(result);
+      const measurement = { ...result, ...(result.samples ? { samples: [...result.samples] } : {}) };
+      const tuning = TUNING_KINDS.includes(pending.kind);
+      if (!tuning && objectiveValue(measurement, this.objective) <= 0) {
+        throw new Error(`tuner: session: the baseline measurement has no ${this.objective} (no workload observed)`);
+      }
+      const guardrail = tuning ? this.#performanceGuardrail(measurement) : null;
+      if (guardrail !== null) recorded = { ...pending, outcome: 'infeasible', guardrail, measurement };
+      else recorded = { ...pending, outcome: pending.kind === 'revert' ? 'reverted' : 'ok', measurement };
+    }
+    this.#history[index] = recorded;
+    return recorded;
+  }
+
+  /** Best configuration if it beat the baseline by more than the noise, otherwise the baseline. */
+  final(): FinalDecision {
+    const baselineScores = this.#baselineScores();
+    const keepBaseline = (reason: string, extra: Partial<FinalDecision> = {}): FinalDecision => ({
+      source: 'baseline',
+      config: { ...this.baseline },
+      iteration: 0,
+      improvement: 0,
+      noise: 0,
+      threshold: 0,
+      reason,
+      ...extra,
+    });
+    if (baselineScores.length === 0) return keepBaseline('baseline: the baseline was never measured');
+    const candidates = this.#history.filter((r) => r.outcome === 'ok' && TUNING_KINDS.includes(r.kind));
+    const observations = this.#observations();
+    const model = observations.filter((o) => o.y !== null).length >= GP_MIN_OBSERVATIONS ? fitSurrogate(observations, true) : null;
+    const noise = estimateNoise(baselineScores, this.#history, this.objective, model);
+    let best: { record: IterationRecord; value: number } | null = null;
+    for (const record of candidates) {
+      if (record.measurement === undefined) continue;
+      // A lucky single measurement is the usual winner of 30 noisy ones; when the GP is trusted,
+      // use the smaller of the measurement and the posterior mean there (it pools the neighbours).
+      const measured = score(record.measurement, this.objective);
+      const value = model ? Math.min(measured, model.predict(this.space.toNormalised(record.config)).mean) : measured;
+      if (best === null || value > best.value) best = { record, value };
+    }
+    if (best === null) return keepBaseline('baseline: no tuned configuration was measured without a guardrail');
+    const c = compare(best.value, baselineScores, noise.sd);
+    const improvement = Math.expm1(c.improvement);
+    const summary =
+      `${(improvement * 100).toFixed(1)} % ${this.objective === 'tps' ? 'more TPS' : 'lower latency'} at iteration ` +
+      `${best.record.iteration}; noise ${(noise.sd * 100).toFixed(1)} % (${noise.source}), threshold ` +
+      `${(Math.expm1(c.threshold) * 100).toFixed(1)} %`;
+    const figures = { improvement, noise: noise.sd, threshold: Math.expm1(c.threshold) };
+    if (!c.significant) return keepBaseline(`baseline: best is within noise (${summary})`, figures);
+    return {
+      source: 'best',
+      config: { ...best.record.config },
+      iteration: best.record.iteration,
+      ...figures,
+      reason: `best: ${summary}`,
+    };
+  }
+
+  toJSON(): SessionState {
+    return structuredClone({
+      version: 1,
+      systemInfo: this.space.systemInfo,
+      objective: this.objective,
+      iterations: this.iterations,
+      seed: this.seed,
+      workload: this.workload,
+      baseline: this.baseline,
+      history: this.#history,
+    });
+  }
+
+  static fromJSON(state: SessionState): TuningSession {
+    if (state.version !== 1) throw new Error(`tuner: session: unsupported state version ${String(state.version)}`);
+    const session = new TuningSession({
+      space: buildSpace(state.systemInfo),
+      objective: state.objective,
+      iterations: state.iterations,
+      seed: state.seed,
+      baseline: state.baseline,
+      workload: state.workload,
+    });
+    session.#history.push(...structuredClone(state.history));
+    return session;
+  }
+
+  #propose(iteration: number, last: IterationRecord | undefined): Proposal {
+    const previous = last?.config ?? this.baseline;
+    const make = (kind: ProposalKind, config: Config, reason: string): Proposal => ({
+      iteration,
+      kind,
+      config,
+      reason,
+      restart: this.space.knobs.some((k) => k.restart && config[k.name] !== previous[k.name]),
+    });
+    if (iteration === 0) return make('baseline', { ...this.baseline }, 'baseline: measure the current configuration');
+    if (last?.outcome === 'infeasible' && TUNING_KINDS.includes(last.kind)) {
+      return make('revert', { ...this.baseline }, `revert: ${last.guardrail ?? 'guardrail'} guardrail at iteration ${last.iteration}`);
+    }
+    if (!this.#history.some((r) => r.kind === 'pgtune')) {
+      const config = this.space.repair({ ...this.baseline, ...pgtuneProposal(this.space, this.workload) });
+      return make('pgtune', config, `pgtune: ${this.workload} rules of thumb for this machine`);
+    }
+    const bo = createBo({ maximise: true });
+    const suggestion = bo.suggest(this.#observations(), this.space.dims, createRng(this.seed, iteration));
+    return make('bo', this.space.fromNormalised(suggestion.x), suggestion.reason);
+  }
+
+  /** Observations for the optimiser: log objective, larger is better; guardrail hits infeasible. */
+  #observations(): Observation[] {
+    return this.#history.flatMap((r): Observation[] => {
+      if (r.outcome === undefined) return [];
+      if (r.outcome === 'infeasible') {
+        // A guardrail on the baseline says nothing about the configuration being unsafe.
+        return TUNING_KINDS.includes(r.kind) ? [{ x: this.space.toNormalised(r.config), y: null }] : [];
+      }
+      return r.measurement ? [{ x: this.space.toNormalised(r.config), y: score(r.measurement, this.objective) }] : [];
+    });
+  }
+
+  #baselineScores(): number[] {
+    return this.#history.flatMap((r) =>
+      (r.kind === 'baseline' || r.kind === 'revert') && r.outcome !== 'infeasible' && r.measurement
+        ? [score(r.measurement, this.objective)]
+        : [],
+    );
+  }
+
+  #performanceGuardrail(m: Measurement): Guardrail | null {
+    const reference = this.#history.filter(
+      (r) => (r.kind === 'baseline' || r.kind === 'revert') && r.outcome !== 'infeasible' && r.measurement,
+    );
+    // Nothing completed: whatever the objective, the configuration stalled the workload.
+    if (objectiveValue(m, this.objective) <= 0) return 'throughput';
+    if (reference.length === 0) return null;
+    const mean = (f: (m: Measurement) => number): number =>
+      reference.reduce((a, r) => a + (r.measurement ? f(r.measurement) : 0), 0) / reference.length;
+    const latency = mean((x) => x.latencyMs);
+    const tps = mean((x) => x.tps);
+    if (latency > 0 && m.latencyMs > LATENCY_GUARDRAIL_RATIO * latency) return 'latency';
+    if (tps > 0 && m.tps < THROUGHPUT_GUARDRAIL_RATIO * tps) return 'throughput';
+    return null;
+  }
+}
+
+function pick(config: Readonly<Config>, space: Space): Config {
+  const out: Config = {};
+  for (const k of space.knobs) {
+    const v = config[k.name];
+    if (v !== undefined) out[k.name] = v;
+  }
+  return out;
+}
+
+function validateMeasurement(m: Measurement): void {
+  if (!(Number.isFinite(m.tps) && m.tps >= 0 && Number.isFinite(m.latencyMs) && m.latencyMs >= 0)) {
+    throw new Error(`tuner: session: measurement needs finite, non-negative tps and latencyMs`);
+  }
+}

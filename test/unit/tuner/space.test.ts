@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import { fromNormalised, isNumeric, toNormalised, type NumericKnob } from '../../../src/embedded/tuner/knobs.js';
+import { createRng } from '../../../src/embedded/tuner/rng.js';
+import { buildSpace, type Space } from '../../../src/embedded/tuner/space.js';
+import { GiB, machine, PG_DEFAULTS } from './fixtures.js';
+
+const RESTART_KNOBS = ['shared_buffers', 'wal_buffers', 'max_worker_processes'];
+
+function numeric(space: Space, name: string): NumericKnob {
+  const k = space.knob(name);
+  if (!k || !isNumeric(k)) throw new Error(`no numeric knob ${name}`);
+  return k;
+}
+
+describe('search space', () => {
+  it('scales memory bounds with RAM (1, 8, 64 GiB)', () => {
+    const spaces = [1, 8, 64].map((g) => buildSpace(machine(g)));
+    // Log-scaled bounds are rounded down onto a grid of 16–32 steps per doubling: within 1/16 below.
+    const near = (actual: number, bound: number): void => {
+      expect(actual).toBeLessThanOrEqual(bound);
+      expect(actual).toBeGreaterThan(bound * (1 - 1 / 16));
+    };
+    [1, 8, 64].forEach((g, i) => {
+      const s = spaces[i]!;
+      // shared_buffers: 40 % of RAM in 8 kB pages; effective_cache_size up to 90 %.
+      near(numeric(s, 'shared_buffers').max, (0.4 * g * GiB) / 8192);
+      near(numeric(s, 'effective_cache_size').max, (0.9 * g * GiB) / 8192);
+      // work_mem ceiling: (0.8 RAM − 128 MB) / (100 connections × 2), in kB.
+      near(numeric(s, 'work_mem').max, (0.8 * g * GiB - 128 * 1024 ** 2) / 200 / 1024);
+      expect(numeric(s, 'shared_buffers').min).toBe(16384);
+    });
+    // maintenance_work_mem: RAM/8 capped at 2 GB (kB); powers of two sit on the grid exactly.
+    expect(spaces.map((s) => numeric(s, 'maintenance_work_mem').max)).toEqual([131072, 1048576, 2097152]);
+    const wm = spaces.map((s) => numeric(s, 'work_mem').max);
+    expect(wm[0]).toBeLessThan(wm[1]!);
+    expect(wm[1]).toBeLessThan(wm[2]!);
+  });
+
+  it('reports pg_settings base units and never searches durability knobs', () => {
+    const space = buildSpace(machine(8));
+    const units = Object.fromEntries(space.knobs.map((k) => [k.name, k.unit]));
+    expect(units).toMatchObject({
+      shared_buffers: '8kB',
+      work_mem: 'kB',
+      max_wal_size: 'MB',
+      checkpoint_timeout: 's',
+      bgwriter_delay: 'ms',
+    });
+    expect(space.knob('synchronous_commit')).toBeUndefined();
+    expect(space.knob('fsync')).toBeUndefined();
+    expect(space.dims).toBe(space.knobs.length);
+  });
+
+  it('omits restart knobs when restarts are not allowed', () => {
+    const reload = buildSpace(machine(8, { restartsAllowed: false }));
+    const restart = buildSpace(machine(8));
+    for (const name of RESTART_KNOBS) {
+      expect(reload.knob(name)).toBeUndefined();
+      expect(restart.knob(name)?.restart).toBe(true);
+    }
+    expect(reload.knobs.every((k) => !k.restart)).toBe(true);
+    expect(restart.dims - reload.dims).toBe(RESTART_KNOBS.length);
+  });
+
+  it('round-trips values through [0, 1] for every knob', () => {
+    const rng = createRng(7);
+    for (const space of [buildSpace(machine(1)), buildSpace(machine(64, { pgMajor: 13 }))]) {
+      for (const knob of space.knobs) {
+        for (let i = 0; i < 200; i++) {
+          const v = fromNormalised(knob, rng.next());
+          expect(fromNormalised(knob, toNormalised(knob, v))).toBe(v);
+          if (isNumeric(knob)) {
+            expect(v).toBeGreaterThanOrEqual(knob.min);
+            expect(v).toBeLessThanOrEqual(knob.max);
+            if (knob.type === 'int') expect(Number.isInteger(v)).toBe(true);
+          }
+        }
+        expect(fromNormalised(knob, 0)).toBe(isNumeric(knob) ? knob.min : knob.values[0]);
+      }
+      const x = space.knobs.map(() => rng.next());
+      const config = space.fromNormalised(x);
+      expect(space.fromNormalised(space.toNormalised(config))).toEqual(config);
+    }
+  });
+
+  it('accepts PostgreSQL spellings of booleans and wal_compression', () => {
+    const pg16 = buildSpace(machine(8));
+    const pg13 = buildSpace(machine(8, { pgMajor: 13 }));
+    expect(toNormalised(pg16.knob('wal_compression')!, 'on')).toBe(toNormalised(pg16.knob('wal_compression')!, 'pglz'));
+    expect(toNormalised(pg13.knob('jit')!, 'true')).toBe(toNormalised(pg13.knob('jit')!, 'on'));
+    expect(() => toNormalised(pg16.knob('jit')!, 'maybe')).toThrow(/jit/);
+  });
+
+  it('repair enforces every cross-knob constraint on random points', () => {
+    const rng = createRng(11);
+    const machines = [machine(1), machine(8), machine(64), machine(8, { restartsAllowed: false }), machine(1, { maxConnections: 500 })];
+    let repairedSomething = 0;
+    for (const info of machines) {
+      const space = buildSpace({ ...info, currentSettings: PG_DEFAULTS });
+      const fixed = (c: Record<string, number | string>, name: string): number => Number(c[name] ?? PG_DEFAULTS[name]);
+      for (let i = 0; i < 300; i++) {
+        const x = space.knobs.map(() => rng.next());
+        const raw: Record<string, number | string> = {};
+        space.knobs.forEach((k, d) => (raw[k.name] = fromNormalised(k, x[d]!)));
+        const c = space.fromNormalised(x);
+        if (JSON.stringify(c) !== JSON.stringify(raw)) repairedSomething++;
+        expect(space.memoryClaimBytes(c)).toBeLessThanOrEqual(space.memoryBudgetBytes);
+        expect(fixed(c, 'effective_cache_size')).toBeGreaterThanOrEqual(fixed(c, 'shared_buffers'));
+        expect(fixed(c, 'min_wal_size')).toBeLessThanOrEqual(fixed(c, 'max_wal_size') / 2);
+        expect(fixed(c, 'max_parallel_workers_per_gather')).toBeLessThanOrEqual(fixed(c, 'max_parallel_workers'));
+        expect(fixed(c, 'max_parallel_workers')).toBeLessThanOrEqual(fixed(c, 'max_worker_processes'));
+        expect(fixed(c, 'random_page_cost')).toBeGreaterThanOrEqual(fixed(c, 'seq_page_cost'));
+        for (const k of space.knobs) {
+          if (!isNumeric(k)) continue;
+          expect(Number(c[k.name])).toBeGreaterThanOrEqual(k.min);
+          expect(Number(c[k.name])).toBeLessThanOrEqual(k.max);
+        }
+      }
+    }
+    // The constraints bind on a good share of random points, so the checks above are not vacuous.
+    expect(repairedSomething).toBeGreaterThan(300);
+  });
+
+  it('repair lowers work_mem before shared_buffers', () => {
+    const space = buildSpace(machine(8));
+    const sb = numeric(space, 'shared_buffers').max;
+    const c = space.repair({ ...PG_DEFAULTS, shared_buffers: sb, work_mem: numeric(space, 'work_mem').max });
+    expect(c.shared_buffers).toBe(sb);
+    expect(Number(c.work_mem)).toBeLessThan(numeric(space, 'work_mem').max);
+    expect(space.memoryClaimBytes(c)).toBeLessThanOrEqual(space.memoryBudgetBytes);
+  });
+});
