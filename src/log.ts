@@ -49,8 +49,8 @@ export function clearSecretsForTest(): void {
 
 // user:password@ in any scheme://…
 const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s"]*:)([^@/?#\s"]+)(@)/gi;
-// password=… / PASSWORD: … in DSNs and key=value text
-const KV_PASSWORD = /\b(password|passwd|pwd|api[_-]?key|secret|token)(\s*[=:]\s*)("?)([^\s"&,;]+)/gi;
+// password=… in libpq key=value DSNs and query strings (`=` only: "api_key: required" is prose).
+const KV_PASSWORD = /\b(password|passwd|pwd|api[_-]?key|secret|token)(\s*=\s*)("?)([^\s"&,;]+)/gi;
 
 /** Scrub known secrets and URL passwords from any text. */
 export function scrub(text: string): string {

@@ -2,6 +2,7 @@
  * Periodic tasks. A task never overlaps itself: a tick that arrives while the previous run is still
  * going is dropped (like Go's time.Ticker), so a slow endpoint cannot pile up work.
  */
+import { setMaxListeners } from 'node:events';
 import { sleep } from './deadline.js';
 
 export interface PeriodicOptions {
@@ -15,6 +16,11 @@ export class Scheduler {
   private readonly controller = new AbortController();
   private readonly loops: Promise<void>[] = [];
   private readonly running = new Set<Promise<unknown>>();
+
+  constructor() {
+    // Every loop (one per task and catalog collector, ~50) waits on this one signal.
+    setMaxListeners(0, this.controller.signal);
+  }
 
   get signal(): AbortSignal {
     return this.controller.signal;

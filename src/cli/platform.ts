@@ -9,6 +9,7 @@ import { registerSecret } from '../log.js';
 import { PlatformClient } from '../platform/client.js';
 import { RawLogForwarder } from '../platform/raw-logs.js';
 import type { Io } from './program.js';
+import { UsageError } from './usage-error.js';
 import { AGENT_VERSION } from './version.js';
 
 export interface ConnectedPlatform {
@@ -19,10 +20,9 @@ export interface ConnectedPlatform {
   close(): Promise<void>;
 }
 
-export async function connectPlatform(config: Config, log: Logger, io: Io): Promise<ConnectedPlatform> {
+export async function connectPlatform(config: Config, log: Logger, _io: Io): Promise<ConnectedPlatform> {
   if (config.dbtune.server_url === 'embedded') {
-    const { startEmbeddedForAgent } = await import('../embedded/attach.js');
-    return startEmbeddedForAgent(config, log, io);
+    throw new UsageError('dbtune.server_url: embedded: the embedded platform arrives with the demo (issue 6)');
   }
   const apiKey = config.dbtune.api_key ?? '';
   const databaseId = config.dbtune.database_id ?? '';

@@ -2,8 +2,8 @@
  * What every command does first: load and validate the configuration (exit 2 on problems), apply
  * the command-line overrides, and build the logger.
  */
-import { COLLECTORS } from '../../collectors/index.js';
-import { loadConfig, type Config, type LoadResult } from '../config/index.js';
+import { collectorsInOrder } from '../../collectors/index.js';
+import { SECTION_OF_ADAPTER, loadConfig, sectionInFile, type Config, type LoadResult } from '../config/index.js';
 import { createLogger, type Logger, type LogLine } from '../log.js';
 import type { GlobalOptions, Io } from './program.js';
 
@@ -13,33 +13,26 @@ export interface Setup {
   log: Logger;
 }
 
+/** Load and validate; command-line flags win over file and env (source `flag`). */
 export function loadForCli(g: GlobalOptions, io: Io): LoadResult {
-  return loadConfig({ path: g.config, env: io.env, cwd: io.cwd, collectors: COLLECTORS });
-}
-
-/** Command-line flags win over file and env. The result stays frozen. */
-export function withOverrides(config: Config, g: GlobalOptions): Config {
-  let c = config;
-  if (g.dryRun) c = { ...c, tuning: { ...c.tuning, dry_run: true } };
-  if (g.platform === 'embedded') c = { ...c, dbtune: { ...c.dbtune, server_url: 'embedded' } };
-  return Object.freeze(c);
+  const overrides: Record<string, unknown> = {};
+  if (g.dryRun) overrides['tuning.dry_run'] = true;
+  if (g.platform === 'embedded') overrides['dbtune.server_url'] = 'embedded';
+  return loadConfig({ path: g.config, env: io.env, cwd: io.cwd, collectors: collectorsInOrder(), overrides });
 }
 
 export function setup(g: GlobalOptions, io: Io, onWarn?: (line: LogLine) => void): Setup {
   const loaded = loadForCli(g, io);
-  const config = withOverrides(loaded.config, g);
+  const config = loaded.config;
   const log = createLogger({ format: g.logFormat, debug: config.debug, onWarn });
   for (const w of loaded.warnings) log.warn({ config: loaded.file ?? 'env' }, w);
   return { loaded, config, log };
 }
 
-/** Config sections present (from the file or env), for adapter auto-detection. */
-export function presentSections(loaded: LoadResult): Set<string> {
-  const sections = new Set<string>();
-  for (const [path, source] of Object.entries(loaded.sources)) {
-    if (source === 'default') continue;
-    const top = path.split('.')[0];
-    if (top) sections.add(top);
-  }
-  return sections;
+/**
+ * Adapter sections present in the config FILE, for auto-detection (facts §7.0: env vars are checked
+ * separately and first; a plain AWS_REGION in the environment must not select RDS).
+ */
+export function fileSections(loaded: LoadResult): Set<string> {
+  return new Set(Object.values(SECTION_OF_ADAPTER).filter((s): s is string => !!s && sectionInFile(loaded, s)));
 }

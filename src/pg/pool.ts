@@ -59,6 +59,8 @@ function sessionOptions(o: PoolOptions): string {
   const parts = [
     `-c statement_timeout=${o.statementTimeoutMs ?? 10_000}`,
     `-c lock_timeout=${o.lockTimeoutMs ?? 1_000}`,
+    // A role or database may carry its own DateStyle; the timestamp parsers read ISO only.
+    '-c DateStyle=ISO',
     // Idle-in-transaction can only be the agent's bug; do not let it hold snapshots.
     `-c idle_in_transaction_session_timeout=${Math.max(60_000, (o.statementTimeoutMs ?? 10_000) * 2)}`,
   ];

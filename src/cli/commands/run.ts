@@ -6,7 +6,7 @@
  */
 import { adapterEntry } from '../../../adapters/index.js';
 import type { Adapter } from '../../../adapters/types.js';
-import { BOOTSTRAP, COLLECTORS } from '../../../collectors/index.js';
+import { BOOTSTRAP, collectorsInOrder } from '../../../collectors/index.js';
 import { assembleAgent } from '../../agent/assemble.js';
 import { AGENT_IDENTIFIER, buildHeartbeat } from '../../agent/common-agent.js';
 import { sleep } from '../../agent/deadline.js';
@@ -20,7 +20,7 @@ import { serverVersion, type ServerVersion } from '../../pg/version.js';
 import { RawLogForwarder } from '../../platform/raw-logs.js';
 import { connectPlatform } from '../platform.js';
 import type { GlobalOptions, Io } from '../program.js';
-import { presentSections, setup } from '../setup.js';
+import { fileSections, setup } from '../setup.js';
 import { selectAdapter } from '../select-adapter.js';
 import { UsageError } from '../usage-error.js';
 import { AGENT_VERSION } from '../version.js';
@@ -31,7 +31,7 @@ const SHUTDOWN_GRACE_MS = 7_000;
 export async function runCommand(g: GlobalOptions, io: Io): Promise<number> {
   let forwarder: RawLogForwarder | undefined;
   const { loaded, config, log } = setup(g, io, (line) => forwarder?.push(line));
-  const selection = selectAdapter({ flags: g.adapterFlags, env: io.env, sections: presentSections(loaded) });
+  const selection = selectAdapter({ flags: g.adapterFlags, env: io.env, sections: fileSections(loaded) });
   const entry = adapterEntry(selection.id);
   if (!entry.load) {
     throw new UsageError(`the ${entry.id} adapter (${entry.flag}) is not available in this version yet; use --local`);
@@ -83,7 +83,7 @@ export async function runCommand(g: GlobalOptions, io: Io): Promise<number> {
       db,
       collectorDb,
       pgMajor: version.major,
-      registry: COLLECTORS,
+      registry: collectorsInOrder(),
       bootstrap: BOOTSTRAP,
       intervals: scaledIntervals(Number(io.env.DBTUNE_AGENT_INTERVAL_SCALE ?? 1)),
       log,

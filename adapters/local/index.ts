@@ -1,0 +1,52 @@
+/**
+ * `--local`: a self-hosted PostgreSQL on this host (facts §7.1), and the fallback when no other
+ * adapter is configured. Host metrics via systeminformation; memory guardrail from the cgroup when
+ * the agent runs in a container with a limit, else from the host.
+ */
+import type { Adapter, AdapterContext, AdapterModule } from '../types.js';
+import { readContainerMemory } from '../../guardrails/index.js';
+import { readActiveConfig } from '../../src/pg/settings.js';
+import { ConfigError } from '../../src/errors.js';
+import { applyLocally, findAutoConf, localRestart } from './apply.js';
+import { hostHardwareCollector } from './metrics.js';
+import { localSystemInfo } from './system-info.js';
+
+async function create(ctx: AdapterContext): Promise<Adapter> {
+  const { config, db, log, pgVersion } = ctx;
+  const restart = localRestart(config, log);
+  if (config.postgresql.allow_restart && !restart) {
+    // Go rule (§6.1): restarts allowed but no way to restart is a configuration error.
+    throw new ConfigError([
+      'postgresql.allow_restart: true needs postgresql.restart_script_path or postgresql.service_name (env: DBT_POSTGRESQL_RESTART_SCRIPT_PATH, DBT_POSTGRESQL_SERVICE_NAME)',
+    ]);
+  }
+  const autoConfFile = await findAutoConf(db, log);
+  const hardware = hostHardwareCollector();
+  const applyBase = {
+    allowRestart: config.postgresql.allow_restart,
+    allowlistAdd: config.tuning.allowlist_add,
+    allowlistRemove: config.tuning.allowlist_remove,
+    restart,
+    readyTimeoutMs: config.postgresql.restart_timeout_seconds * 1000,
+    connectionUrl: config.postgresql.connection_url,
+    autoConfFile,
+    log,
+  };
+  return {
+    id: 'local',
+    systemInfo: () => localSystemInfo(db, pgVersion),
+    activeConfig: () => readActiveConfig(db),
+    apply: (proposal, opts) => applyLocally(db, proposal, applyBase, opts),
+    hardwareCollectors: () => [hardware],
+    guardrailReading: () => readContainerMemory(),
+  };
+}
+
+export const local: AdapterModule = {
+  id: 'local',
+  flag: '--local',
+  section: null,
+  detectEnv: [],
+  description: 'self-hosted PostgreSQL on this host',
+  create,
+};
