@@ -220,6 +220,22 @@ describe('apply pipeline (in-memory catalog)', () => {
     expect(pg2.statements.some((s) => s.startsWith('ALTER'))).toBe(false);
   });
 
+  it('restart intent with reload-only knobs reloads and never restarts (the intent is a hint)', async () => {
+    const pg = new FakePg();
+    let calls = 0;
+    const restart = () => {
+      calls++;
+      return Promise.resolve();
+    };
+    const result = await applyProposal(pg.db(), proposal({ work_mem: 8192 }, 'restart'), {
+      ...fast,
+      allowRestart: true,
+      restart,
+    });
+    expect(result.action).toBe('reload');
+    expect(calls).toBe(0);
+  });
+
   it('restart: one call, then verified', async () => {
     const pg = new FakePg();
     let calls = 0;
