@@ -32,7 +32,7 @@ interface Evaluation {
 }
 
 /** Per-pair, per-dimension squared differences, computed once per fit. */
-function pairDifferences(X: Float64Array, n: number, dims: number): Float64Array {
+export function pairDifferences(X: Float64Array, n: number, dims: number): Float64Array {
   const pairs = (n * (n - 1)) / 2;
   const D = new Float64Array(pairs * dims);
   let p = 0;
@@ -51,7 +51,7 @@ function pairDifferences(X: Float64Array, n: number, dims: number): Float64Array
  * θ = [log ℓ_1 … log ℓ_d, log σ²_noise] → log marginal likelihood (R&W eq. 5.8) and its gradient
  * (R&W eq. 5.9). Priors are added by the caller.
  */
-function logLikelihood(
+export function logLikelihood(
   theta: Float64Array,
   D: Float64Array,
   n: number,
