@@ -12,6 +12,9 @@
  * script starts with `SET check_function_bodies = false`, as pg_dump's does. Not covered:
  * aggregates, operators, casts, comments, ownership and grants.
  *
+ * Objects owned by an extension or internally by another object (range constructors, array and
+ * row types, identity sequences) are left to the statement that creates their owner.
+ *
  * All catalog reads share one REPEATABLE READ READ ONLY transaction (one consistent snapshot)
  * and an internal 30 s deadline.
  */
@@ -22,8 +25,10 @@ import type { CollectorDefinition } from './types.js';
 export const DDL_DEADLINE_MS = 30_000;
 
 const SCHEMA = `n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'`;
+// Owned by an extension, or internally by another object (a partitioned table's internal
+// dependency on its own key columns does not count).
 const notExt = (cls: string, oid: string) =>
-  `NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '${cls}'::regclass AND d.objid = ${oid} AND d.deptype = 'e')`;
+  `NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '${cls}'::regclass AND d.objid = ${oid} AND d.deptype IN ('e', 'i') AND NOT (d.refclassid = '${cls}'::regclass AND d.refobjid = ${oid}))`;
 const REL = `JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${SCHEMA} AND ${notExt('pg_class', 'c.oid')}`;
 const SEQ_OPTS = `format('START WITH %s INCREMENT BY %s MINVALUE %s MAXVALUE %s CACHE %s%s', s.seqstart,
   s.seqincrement, s.seqmin, s.seqmax, s.seqcache, CASE WHEN s.seqcycle THEN ' CYCLE' ELSE '' END)`;
@@ -209,6 +214,8 @@ export async function buildDdl(db: Db, signal?: AbortSignal, deadlineMs = DDL_DE
   return db.withClient(async (c) => {
     await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     try {
+      // Every name outside pg_catalog comes out schema-qualified, whatever the role's search_path.
+      await c.query('SET LOCAL search_path = pg_catalog');
       const parts: string[] = ['SET check_function_bodies = false;'];
       for (const section of SECTIONS) {
         signal?.throwIfAborted();

@@ -14,7 +14,7 @@
 import { z } from 'zod';
 import { goTimeJson } from '../src/pg/types.js';
 import { projectRow, USER_SCHEMAS, type RowOf } from './define.js';
-import type { CollectorDefinition } from './types.js';
+import type { CollectorDefinition, CollectorInstance } from './types.js';
 
 const columns = {
   oid: 'oid',
@@ -116,7 +116,8 @@ export function pgClassSql(pgMajor: number, step: PgClassStep): string {
       return selectSql(
         pgMajor,
         `c.relkind = 'r' AND c.oid IN (SELECT relid FROM pg_stat_user_tables
-           WHERE GREATEST(last_analyze, last_autoanalyze, last_vacuum, last_autovacuum) > $1::timestamptz)`,
+           WHERE GREATEST(last_analyze, last_autoanalyze, last_vacuum, last_autovacuum)
+                 > $1::timestamptz - make_interval(secs => $2::float8 / 1000))`,
       );
   }
 }
@@ -127,29 +128,38 @@ function toRow(r: Record<string, unknown>): PgClassRow {
   return row;
 }
 
+/**
+ * Each delta poll looks this far behind the previous poll: statistics are not transactional and, on
+ * PG 13–14, reach readers through the stats collector up to ~0.5 s late, so a table analyzed just
+ * before a poll could otherwise be missed until the next full rescan. Re-sending it is harmless.
+ */
+export const STATS_LAG_MS = 2_000;
+
+export function createPgClass(options: PgClassOptions, lagMs = STATS_LAG_MS): CollectorInstance {
+  let state = initialPgClassState();
+  const limit = options.backfill_batch_size > 0 ? options.backfill_batch_size : null;
+  return {
+    async collect(ctx) {
+      const now = ctx.now();
+      const step = pgClassPlan(state);
+      const clock = await ctx.db.query<{ t: string }>('SELECT now()::text AS t');
+      const polledAt = clock.rows[0]?.t;
+      if (!polledAt) throw new Error('pg_class: no server time');
+      const params =
+        step.kind === 'page' ? [limit, step.offset] : step.kind === 'delta' ? [step.since, lagMs] : [];
+      const { rows } = await ctx.db.query(pgClassSql(ctx.pgMajor, step), params);
+      state = pgClassAdvance(state, step, rows.length, polledAt);
+      if (rows.length === 0) return null;
+      return { collected_at: goTimeJson(now), rows: rows.map(toRow) };
+    },
+  };
+}
+
 export const pgClass: CollectorDefinition<PgClassOptions> = {
   name: 'pg_class',
   docs: 'https://www.postgresql.org/docs/current/catalog-pg-class.html',
   intervalSeconds: 60,
   configurable: true,
   optionsSchema: pgClassOptions,
-  create(options) {
-    let state = initialPgClassState();
-    const limit = options.backfill_batch_size > 0 ? options.backfill_batch_size : null;
-    return {
-      async collect(ctx) {
-        const now = ctx.now();
-        const step = pgClassPlan(state);
-        const clock = await ctx.db.query<{ t: string }>('SELECT now()::text AS t');
-        const polledAt = clock.rows[0]?.t;
-        if (!polledAt) throw new Error('pg_class: no server time');
-        const params =
-          step.kind === 'page' ? [limit, step.offset] : step.kind === 'delta' ? [step.since] : [];
-        const { rows } = await ctx.db.query(pgClassSql(ctx.pgMajor, step), params);
-        state = pgClassAdvance(state, step, rows.length, polledAt);
-        if (rows.length === 0) return null;
-        return { collected_at: goTimeJson(now), rows: rows.map(toRow) };
-      },
-    };
-  },
+  create: (options) => createPgClass(options),
 };

@@ -11,7 +11,8 @@
 import { z } from 'zod';
 import { goTimeJson } from '../src/pg/types.js';
 import { USER_SCHEMAS } from './define.js';
-import type { CollectorDefinition } from './types.js';
+import { STATS_LAG_MS } from './pg-class.js';
+import type { CollectorDefinition, CollectorInstance } from './types.js';
 
 export const pgStatsOptions = z.object({
   /** Tables per backfill page; 0 = one page with everything. */
@@ -128,7 +129,7 @@ export function pgStatsSql(step: PgStatsStep, withValues: boolean): string {
       : step.kind === 'page'
         ? 'AND (s.schemaname, s.tablename) IN (SELECT schemaname, tablename FROM unnest($1::text[], $2::text[]) AS p(schemaname, tablename))'
         : `AND (s.schemaname, s.tablename) IN (SELECT schemaname, relname FROM pg_stat_user_tables
-             WHERE GREATEST(last_analyze, last_autoanalyze) > $1::timestamptz)`;
+             WHERE GREATEST(last_analyze, last_autoanalyze) > $1::timestamptz - make_interval(secs => $2::float8 / 1000))`;
   return `
     SELECT s.schemaname::text, s.tablename::text, s.attname::text, s.inherited, s.null_frac, s.avg_width,
            s.n_distinct, ${v('most_common_vals')} AS most_common_vals,
@@ -162,6 +163,38 @@ function toRow(r: Record<string, unknown>): PgStatsRow {
   };
 }
 
+/** `lagMs`: how far behind the previous poll a delta poll looks (see STATS_LAG_MS in pg-class.ts). */
+export function createPgStats(options: PgStatsOptions, lagMs = STATS_LAG_MS): CollectorInstance {
+  let state: PgStatsState = { phase: 'bootstrap', offset: 0, lastPoll: null };
+  const limit = options.backfill_batch_size > 0 ? options.backfill_batch_size : null;
+  return {
+    async collect(ctx) {
+      const now = ctx.now();
+      const step = pgStatsPlan(state);
+      const clock = await ctx.db.query<{ t: string }>('SELECT now()::text AS t');
+      const polledAt = clock.rows[0]?.t;
+      if (!polledAt) throw new Error('pg_stats: no server time');
+      let params: unknown[] = [];
+      let tableCount = 0;
+      if (step.kind === 'page') {
+        const page = await ctx.db.query<{ schemaname: string; tablename: string }>(PAGE_TABLES, [
+          limit,
+          step.offset,
+        ]);
+        tableCount = page.rows.length;
+        params = [page.rows.map((t) => t.schemaname), page.rows.map((t) => t.tablename)];
+      } else if (step.kind === 'delta') params = [step.since, lagMs];
+      const rows =
+        step.kind === 'page' && tableCount === 0
+          ? []
+          : (await ctx.db.query(pgStatsSql(step, options.include_table_data), params)).rows;
+      state = pgStatsAdvance(state, step, tableCount, polledAt, options.include_table_data);
+      if (rows.length === 0) return null;
+      return { collected_at: goTimeJson(now), rows: rows.map(toRow) };
+    },
+  };
+}
+
 export const pgStats: CollectorDefinition<PgStatsOptions> = {
   name: 'pg_stats',
   docs: 'https://www.postgresql.org/docs/current/view-pg-stats.html',
@@ -169,34 +202,5 @@ export const pgStats: CollectorDefinition<PgStatsOptions> = {
   bootstrap: true,
   configurable: true,
   optionsSchema: pgStatsOptions,
-  create(options) {
-    let state: PgStatsState = { phase: 'bootstrap', offset: 0, lastPoll: null };
-    const limit = options.backfill_batch_size > 0 ? options.backfill_batch_size : null;
-    return {
-      async collect(ctx) {
-        const now = ctx.now();
-        const step = pgStatsPlan(state);
-        const clock = await ctx.db.query<{ t: string }>('SELECT now()::text AS t');
-        const polledAt = clock.rows[0]?.t;
-        if (!polledAt) throw new Error('pg_stats: no server time');
-        let params: unknown[] = [];
-        let tableCount = 0;
-        if (step.kind === 'page') {
-          const page = await ctx.db.query<{ schemaname: string; tablename: string }>(PAGE_TABLES, [
-            limit,
-            step.offset,
-          ]);
-          tableCount = page.rows.length;
-          params = [page.rows.map((t) => t.schemaname), page.rows.map((t) => t.tablename)];
-        } else if (step.kind === 'delta') params = [step.since];
-        const rows =
-          step.kind === 'page' && tableCount === 0
-            ? []
-            : (await ctx.db.query(pgStatsSql(step, options.include_table_data), params)).rows;
-        state = pgStatsAdvance(state, step, tableCount, polledAt, options.include_table_data);
-        if (rows.length === 0) return null;
-        return { collected_at: goTimeJson(now), rows: rows.map(toRow) };
-      },
-    };
-  },
+  create: (options) => createPgStats(options),
 };

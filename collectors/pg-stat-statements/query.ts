@@ -27,7 +27,12 @@ function atLeast(v: ExtVersion, major: number, minor: number): boolean {
  */
 export const UTILITY_PATTERN = String.raw`^\s*(BEGIN|COMMIT|ROLLBACK|SET |SHOW |SELECT (pg_|\$1$|version\s*\(\s*\)))\s*;?\s*$`;
 
-/** Statements issued by this agent start with this tag (src/pg/pool.ts). */
+/**
+ * Statements issued by this agent carry this tag (src/pg/pool.ts puts it in front). PostgreSQL 18
+ * no longer keeps leading (or trailing) comments in pg_stat_statements.query, so the filter
+ * matches the tag anywhere, and this collector's own statements also carry it after their first
+ * keyword, where every version keeps it.
+ */
 export const AGENT_TAG = '/*dbtune*/';
 
 /** `SELECT` list entry for each output column, in wire order, for one extension version. */
@@ -75,7 +80,7 @@ const JIT_COUNTS = ['jit_functions', 'jit_inlining_count', 'jit_optimization_cou
 const JIT_TIMES = ['jit_generation_time', 'jit_inlining_time', 'jit_optimization_time', 'jit_emission_time'];
 
 // Dollar quoting keeps the backslashes literal whatever standard_conforming_strings says.
-const FILTER = `NOT starts_with(query, '${AGENT_TAG}') AND query !~* $re$${UTILITY_PATTERN}$re$`;
+const FILTER = `strpos(query, '${AGENT_TAG}') = 0 AND query !~* $re$${UTILITY_PATTERN}$re$`;
 
 export interface PgssQueries {
   /** Every row, every column (the plain full read). */
@@ -105,17 +110,18 @@ export function buildQueries(
     ? `LEFT(query, ${Math.trunc(opts.maxQueryTextLength)}) AS query, LENGTH(query) AS query_len`
     : 'NULL::text AS query, NULL::int4 AS query_len';
   return {
-    full: `SELECT ${columnList(v, opts).join(', ')} FROM public.pg_stat_statements WHERE ${FILTER}`,
+    full: `SELECT ${AGENT_TAG} ${columnList(v, opts).join(', ')} FROM public.pg_stat_statements WHERE ${FILTER}`,
     // `calls` is the change detector: execution counters and times only move together with it.
-    keys: 'SELECT queryid::text AS queryid, userid, dbid, calls::text AS calls FROM public.pg_stat_statements(false)',
+    keys: `SELECT ${AGENT_TAG} queryid::text AS queryid, userid, dbid, calls::text AS calls FROM public.pg_stat_statements(false)`,
     countersByKeys:
-      `SELECT ${columnList(v, { ...opts, includeQueries: false }).join(', ')} ` +
+      `SELECT ${AGENT_TAG} ${columnList(v, { ...opts, includeQueries: false }).join(', ')} ` +
       `FROM public.pg_stat_statements(false) WHERE ${BY_KEYS}`,
     textsByKeys:
-      `SELECT queryid::text AS queryid, userid, dbid, ${text} FROM ` +
+      `SELECT ${AGENT_TAG} queryid::text AS queryid, userid, dbid, ${text} FROM ` +
       `(SELECT queryid, userid, dbid, query FROM public.pg_stat_statements WHERE ${BY_KEYS} OFFSET 0) k ` +
       `WHERE ${FILTER}`,
   };
 }
 
-export const EXT_VERSION_SQL = "SELECT extversion FROM pg_extension WHERE extname = 'pg_stat_statements'";
+export const EXT_VERSION_SQL =
+  "SELECT /*dbtune*/ extversion FROM pg_extension WHERE extname = 'pg_stat_statements'";
