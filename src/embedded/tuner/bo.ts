@@ -49,7 +49,12 @@ export function trainingTargets(observations: readonly Observation[], maximise: 
 /** Fit the surrogate to the observations (maximisation form). Null when nothing feasible was seen. */
 export function fitSurrogate(observations: readonly Observation[], maximise: boolean): GpModel | null {
   const y = trainingTargets(observations, maximise);
-  return y === null ? null : fitGp(observations.map((o) => o.x), y);
+  return y === null
+    ? null
+    : fitGp(
+        observations.map((o) => o.x),
+        y,
+      );
 }
 
 /** Trust-region state, replayed from the observation history so it needs no persistence. */
@@ -65,10 +70,20 @@ export interface TrustRegion {
  * sensible configurations) and a failure tolerance of 4 rather than d (a 30-iteration session in
  * 24 dimensions would otherwise never shrink).
  */
-export const TRUST_REGION = { initial: 0.4, min: 0.5 ** 6, max: 1.6, successTolerance: 3, failureTolerance: 4 };
+export const TRUST_REGION = {
+  initial: 0.4,
+  min: 0.5 ** 6,
+  max: 1.6,
+  successTolerance: 3,
+  failureTolerance: 4,
+};
 
 /** Replay successes (a new best measurement) and failures over the history after the first `skip`. */
-export function replayTrustRegion(observations: readonly Observation[], maximise: boolean, skip: number): TrustRegion {
+export function replayTrustRegion(
+  observations: readonly Observation[],
+  maximise: boolean,
+  skip: number,
+): TrustRegion {
   let length = TRUST_REGION.initial;
   let successes = 0;
   let failures = 0;
@@ -102,7 +117,12 @@ export function replayTrustRegion(observations: readonly Observation[], maximise
  * A candidate in the trust region: each coordinate moves (uniformly inside the region) with
  * probability min(1, 20/d), at least one, as in TuRBO; the rest stay at the centre.
  */
-function sampleInRegion(centre: readonly number[], lo: readonly number[], hi: readonly number[], rng: Rng): number[] {
+function sampleInRegion(
+  centre: readonly number[],
+  lo: readonly number[],
+  hi: readonly number[],
+  rng: Rng,
+): number[] {
   const dims = centre.length;
   const p = Math.min(1, 20 / dims);
   const x = centre.slice();
@@ -128,10 +148,14 @@ export function createBo(options: BoOptions): Optimiser {
     suggest(observations, dims, rng): Suggestion {
       const feasible = observations.filter((o) => o.y !== null).length;
       if (feasible < minObservations) {
-        return { x: uniformPoint(dims, rng), reason: `random start: ${feasible} feasible observation(s) so far` };
+        return {
+          x: uniformPoint(dims, rng),
+          reason: `random start: ${feasible} feasible observation(s) so far`,
+        };
       }
       const model = fitSurrogate(observations, options.maximise);
-      if (model === null) return { x: uniformPoint(dims, rng), reason: 'random start: no feasible observation' };
+      if (model === null)
+        return { x: uniformPoint(dims, rng), reason: 'random start: no feasible observation' };
 
       let centre: readonly number[] = uniformPoint(dims, rng);
       let incumbent = -Infinity;

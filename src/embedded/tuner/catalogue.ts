@@ -73,7 +73,7 @@ function num(
   // Bounds on the rounding grid, so the box's corners are themselves valid proposals.
   const lo = roundToGrid(grid, min, 'up');
   const hi = Math.max(lo, roundToGrid(grid, max, 'down'));
-  return { name, type, unit, min: lo, max: hi, ...grid, restart: opts.restart ?? false };
+  return { name, unit, min: lo, max: hi, ...grid, restart: opts.restart ?? false };
 }
 
 function currentInt(info: SystemInfo, name: string, fallback: number): number {
@@ -119,9 +119,16 @@ export function buildKnobs(info: SystemInfo): Knob[] {
     num('effective_cache_size', 'int', '8kB', (0.25 * ram) / PAGE, (0.9 * ram) / PAGE, { log: true }),
     num('work_mem', 'int', 'kB', workMemMinKb, Math.max(workMemMinKb, workMemMaxKb), { log: true }),
     // PGTune caps maintenance_work_mem at 2 GB; RAM/8 is twice its RAM/16 default.
-    num('maintenance_work_mem', 'int', 'kB', (64 * MB) / KB, Math.max(64 * MB, Math.min(2 * GB, ram / 8)) / KB, {
-      log: true,
-    }),
+    num(
+      'maintenance_work_mem',
+      'int',
+      'kB',
+      (64 * MB) / KB,
+      Math.max(64 * MB, Math.min(2 * GB, ram / 8)) / KB,
+      {
+        log: true,
+      },
+    ),
   );
   if (restart) {
     // Above 16 MB rarely matters (PGTune's cap), but write-heavy loads sometimes gain up to 64 MB.
@@ -170,7 +177,14 @@ export function buildKnobs(info: SystemInfo): Knob[] {
           aliases: { ...BOOL_ALIASES, on: 'pglz', true: 'pglz', yes: 'pglz', '1': 'pglz' },
           restart: false,
         }
-      : { name: 'wal_compression', type: 'bool', unit: null, values: ['off', 'on'], aliases: BOOL_ALIASES, restart: false },
+      : {
+          name: 'wal_compression',
+          type: 'bool',
+          unit: null,
+          values: ['off', 'on'],
+          aliases: BOOL_ALIASES,
+          restart: false,
+        },
     { name: 'jit', type: 'bool', unit: null, values: ['off', 'on'], aliases: BOOL_ALIASES, restart: false },
   );
   return knobs;

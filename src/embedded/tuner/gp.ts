@@ -46,7 +46,12 @@ export function matern52(r: number): number {
 }
 
 /** Scaled distance between two points under per-dimension inverse squared lengthscales. */
-function scaledDistance(a: ArrayLike<number>, aOff: number, b: readonly number[], invL2: Float64Array): number {
+function scaledDistance(
+  a: ArrayLike<number>,
+  aOff: number,
+  b: readonly number[],
+  invL2: Float64Array,
+): number {
   let r2 = 0;
   for (let d = 0; d < invL2.length; d++) {
     const t = (a[aOff + d] ?? 0) - (b[d] ?? 0);
@@ -61,9 +66,14 @@ export interface FitOptions {
 }
 
 /** Fit a GP to (X, y). X rows are points in [0, 1]^d. At least one point is required. */
-export function fitGp(X: readonly (readonly number[])[], y: readonly number[], options: FitOptions = {}): GpModel {
+export function fitGp(
+  X: readonly (readonly number[])[],
+  y: readonly number[],
+  options: FitOptions = {},
+): GpModel {
   const n = X.length;
-  if (n === 0 || n !== y.length) throw new Error(`tuner: gp: need matching X and y, got ${n} and ${y.length}`);
+  if (n === 0 || n !== y.length)
+    throw new Error(`tuner: gp: need matching X and y, got ${n} and ${y.length}`);
   const dims = X[0]?.length ?? 0;
   const flat = new Float64Array(n * dims);
   X.forEach((row, i) => {

@@ -11,5 +11,10 @@ export { createBo, type BoOptions } from './bo.js';
 export { randomSearch } from './random-search.js';
 export type { Observation, Optimiser, Suggestion } from './optimiser.js';
 export { createRng, type Rng } from './rng.js';
-export { TuningSession, LATENCY_GUARDRAIL_RATIO, THROUGHPUT_GUARDRAIL_RATIO, type SessionOptions } from './session.js';
+export {
+  TuningSession,
+  LATENCY_GUARDRAIL_RATIO,
+  THROUGHPUT_GUARDRAIL_RATIO,
+  type SessionOptions,
+} from './session.js';
 export type * from './session-types.js';

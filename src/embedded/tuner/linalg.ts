@@ -1,8 +1,9 @@
 /**
  * The few dense linear-algebra steps the GP needs. The factorisation itself is ml-matrix's
- * CholeskyDecomposition; the triangular solves run on a flat Float64Array copy of L because the GP
- * does thousands of single-vector solves per suggestion and ml-matrix's general `solve` clones a
- * Matrix each time (measured: ~7× slower for n = 60).
+ * CholeskyDecomposition; the triangular solves and the inverse run on a flat Float64Array copy of
+ * L, because the GP does hundreds of single-vector solves per suggestion and ml-matrix's `solve`
+ * clones a Matrix on every call (measured here: 1.45 ms for K⁻¹ at n = 60 through
+ * `solve(Matrix.eye(60))`, several times the factorisation's own 0.24 ms).
  */
 import { CholeskyDecomposition, Matrix } from 'ml-matrix';
 

@@ -64,7 +64,10 @@ export function estimateNoise(
 ): NoiseEstimate {
   const candidates: NoiseEstimate[] = [{ sd: NOISE_FLOOR, source: 'floor' }];
   if (baselineScores.length >= 2) {
-    candidates.push({ sd: sampleSd(baselineScores), source: `${baselineScores.length} baseline measurements` });
+    candidates.push({
+      sd: sampleSd(baselineScores),
+      source: `${baselineScores.length} baseline measurements`,
+    });
   }
   const standardErrors = records.flatMap((r) => {
     const samples = r.measurement?.samples?.filter((s) => s > 0) ?? [];
@@ -72,7 +75,10 @@ export function estimateNoise(
     return [sampleSd(samples.map((s) => Math.log(s))) / Math.sqrt(samples.length)];
   });
   if (standardErrors.length > 0) {
-    candidates.push({ sd: median(standardErrors), source: `samples of ${standardErrors.length} iteration(s)` });
+    candidates.push({
+      sd: median(standardErrors),
+      source: `samples of ${standardErrors.length} iteration(s)`,
+    });
   }
   if (model !== null && model.size >= GP_MIN_OBSERVATIONS) {
     candidates.push({ sd: model.noiseStd, source: 'GP noise estimate' });

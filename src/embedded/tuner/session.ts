@@ -106,7 +106,9 @@ export class TuningSession {
       const measurement = { ...result, ...(result.samples ? { samples: [...result.samples] } : {}) };
       const tuning = TUNING_KINDS.includes(pending.kind);
       if (!tuning && objectiveValue(measurement, this.objective) <= 0) {
-        throw new Error(`tuner: session: the baseline measurement has no ${this.objective} (no workload observed)`);
+        throw new Error(
+          `tuner: session: the baseline measurement has no ${this.objective} (no workload observed)`,
+        );
       }
       const guardrail = tuning ? this.#performanceGuardrail(measurement) : null;
       if (guardrail !== null) recorded = { ...pending, outcome: 'infeasible', guardrail, measurement };
@@ -132,7 +134,10 @@ export class TuningSession {
     if (baselineScores.length === 0) return keepBaseline('baseline: the baseline was never measured');
     const candidates = this.#history.filter((r) => r.outcome === 'ok' && TUNING_KINDS.includes(r.kind));
     const observations = this.#observations();
-    const model = observations.filter((o) => o.y !== null).length >= GP_MIN_OBSERVATIONS ? fitSurrogate(observations, true) : null;
+    const model =
+      observations.filter((o) => o.y !== null).length >= GP_MIN_OBSERVATIONS
+        ? fitSurrogate(observations, true)
+        : null;
     const noise = estimateNoise(baselineScores, this.#history, this.objective, model);
     let best: { record: IterationRecord; value: number } | null = null;
     for (const record of candidates) {
@@ -140,10 +145,13 @@ export class TuningSession {
       // A lucky single measurement is the usual winner of 30 noisy ones; when the GP is trusted,
       // use the smaller of the measurement and the posterior mean there (it pools the neighbours).
       const measured = score(record.measurement, this.objective);
-      const value = model ? Math.min(measured, model.predict(this.space.toNormalised(record.config)).mean) : measured;
+      const value = model
+        ? Math.min(measured, model.predict(this.space.toNormalised(record.config)).mean)
+        : measured;
       if (best === null || value > best.value) best = { record, value };
     }
-    if (best === null) return keepBaseline('baseline: no tuned configuration was measured without a guardrail');
+    if (best === null)
+      return keepBaseline('baseline: no tuned configuration was measured without a guardrail');
     const c = compare(best.value, baselineScores, noise.sd);
     const improvement = Math.expm1(c.improvement);
     const summary =
@@ -175,7 +183,8 @@ export class TuningSession {
   }
 
   static fromJSON(state: SessionState): TuningSession {
-    if (state.version !== 1) throw new Error(`tuner: session: unsupported state version ${String(state.version)}`);
+    if (state.version !== 1)
+      throw new Error(`tuner: session: unsupported state version ${String(state.version)}`);
     const session = new TuningSession({
       space: buildSpace(state.systemInfo),
       objective: state.objective,
@@ -197,9 +206,14 @@ export class TuningSession {
       reason,
       restart: this.space.knobs.some((k) => k.restart && config[k.name] !== previous[k.name]),
     });
-    if (iteration === 0) return make('baseline', { ...this.baseline }, 'baseline: measure the current configuration');
+    if (iteration === 0)
+      return make('baseline', { ...this.baseline }, 'baseline: measure the current configuration');
     if (last?.outcome === 'infeasible' && TUNING_KINDS.includes(last.kind)) {
-      return make('revert', { ...this.baseline }, `revert: ${last.guardrail ?? 'guardrail'} guardrail at iteration ${last.iteration}`);
+      return make(
+        'revert',
+        { ...this.baseline },
+        `revert: ${last.guardrail ?? 'guardrail'} guardrail at iteration ${last.iteration}`,
+      );
     }
     if (!this.#history.some((r) => r.kind === 'pgtune')) {
       const config = this.space.repair({ ...this.baseline, ...pgtuneProposal(this.space, this.workload) });
@@ -218,7 +232,9 @@ export class TuningSession {
         // A guardrail on the baseline says nothing about the configuration being unsafe.
         return TUNING_KINDS.includes(r.kind) ? [{ x: this.space.toNormalised(r.config), y: null }] : [];
       }
-      return r.measurement ? [{ x: this.space.toNormalised(r.config), y: score(r.measurement, this.objective) }] : [];
+      return r.measurement
+        ? [{ x: this.space.toNormalised(r.config), y: score(r.measurement, this.objective) }]
+        : [];
     });
   }
 

@@ -40,7 +40,8 @@ function run(optimiser: Optimiser, seed: number): RunResult {
   );
   const observations: Observation[] = [];
   for (let i = 0; i < BUDGET; i++) {
-    const x = i === 0 ? baseline : i === 1 ? heuristic : optimiser.suggest(observations, DIMS, createRng(seed, i)).x;
+    const x =
+      i === 0 ? baseline : i === 1 ? heuristic : optimiser.suggest(observations, DIMS, createRng(seed, i)).x;
     observations.push({ x, y: Math.log(problem.measure(x, noise)) });
   }
   const best = observations.reduce((a, b) => ((b.y ?? -Infinity) > (a.y ?? -Infinity) ? b : a));
@@ -72,7 +73,7 @@ describe('Bayesian optimisation on noisy synthetic bowls (8 knobs, 20 evaluation
       rsMedianPicked: median(rs.map((r) => r.picked)),
     };
     console.info('tuner synthetic benchmark', figures);
-    // Measured: 70 % of seeds (found) — below the 80 % design target; see the tuner report.
+    // Measured: 75 % of seeds (found), 65 % (picked): below the 80 % design target; see the tuner report.
     expect(figures.boWithin10Found).toBeGreaterThanOrEqual(0.65);
     expect(figures.boMedianFound).toBeLessThan(0.6 * figures.rsMedianFound);
     expect(figures.boMedianPicked).toBeLessThan(0.75 * figures.rsMedianPicked);

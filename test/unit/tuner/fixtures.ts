@@ -5,7 +5,14 @@ import type { SystemInfo } from '../../../src/embedded/tuner/space.js';
 export const GiB = 1024 ** 3;
 
 export function machine(memoryGiB: number, overrides: Partial<SystemInfo> = {}): SystemInfo {
-  return { memoryBytes: memoryGiB * GiB, cpuCount: 4, maxConnections: 100, pgMajor: 16, restartsAllowed: true, ...overrides };
+  return {
+    memoryBytes: memoryGiB * GiB,
+    cpuCount: 4,
+    maxConnections: 100,
+    pgMajor: 16,
+    restartsAllowed: true,
+    ...overrides,
+  };
 }
 
 /** `SELECT name, setting FROM pg_settings` on a fresh PostgreSQL 16 (wal_buffers −1 shows as 512). */

@@ -60,13 +60,19 @@ describe('Gaussian process', () => {
       const down = Float64Array.from(theta);
       up[j] = up[j]! + h;
       down[j] = down[j]! - h;
-      const numeric = (logLikelihood(up, D, n, dims, y, false).value - logLikelihood(down, D, n, dims, y, false).value) / (2 * h);
+      const numeric =
+        (logLikelihood(up, D, n, dims, y, false).value - logLikelihood(down, D, n, dims, y, false).value) /
+        (2 * h);
       expect(grad![j]).toBeCloseTo(numeric, 4);
     }
   });
 
   it('interpolates noise-free data and is uncertain far from it', () => {
-    const X = [[0.1, 0.2], [0.5, 0.5], [0.9, 0.1]];
+    const X = [
+      [0.1, 0.2],
+      [0.5, 0.5],
+      [0.9, 0.1],
+    ];
     const model = fitGp(X, [1, 2, 5], { hyperparameters: { lengthscales: [0.3, 0.3], noiseVariance: 1e-6 } });
     X.forEach((x, i) => expect(model.predict(x).mean).toBeCloseTo([1, 2, 5][i]!, 2));
     expect(model.predict([0.1, 0.95]).variance).toBeGreaterThan(100 * model.predict([0.5, 0.5]).variance);

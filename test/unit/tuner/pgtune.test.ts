@@ -56,7 +56,10 @@ describe('PGTune first proposal', () => {
     // 3 % of 512 MB = 15 728 kB: between 14 and 16 MB, rounded up to 16 MB.
     expect(small.wal_buffers).toBe(2048);
     expect(pgtuneValues(machine(64)).maintenance_work_mem).toBe(2 * 1024 * 1024);
-    expect(pgtuneValues(machine(16, { storage: 'hdd' }))).toMatchObject({ random_page_cost: 4, effective_io_concurrency: 2 });
+    expect(pgtuneValues(machine(16, { storage: 'hdd' }))).toMatchObject({
+      random_page_cost: 4,
+      effective_io_concurrency: 2,
+    });
   });
 
   it('is clamped where the space is tighter than PGTune (1 GiB, 100 connections)', () => {

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { fromNormalised, isNumeric, toNormalised, type NumericKnob } from '../../../src/embedded/tuner/knobs.js';
+import {
+  fromNormalised,
+  isNumeric,
+  toNormalised,
+  type NumericKnob,
+} from '../../../src/embedded/tuner/knobs.js';
 import { createRng } from '../../../src/embedded/tuner/rng.js';
 import { buildSpace, type Space } from '../../../src/embedded/tuner/space.js';
 import { GiB, machine, PG_DEFAULTS } from './fixtures.js';
@@ -86,18 +91,27 @@ describe('search space', () => {
   it('accepts PostgreSQL spellings of booleans and wal_compression', () => {
     const pg16 = buildSpace(machine(8));
     const pg13 = buildSpace(machine(8, { pgMajor: 13 }));
-    expect(toNormalised(pg16.knob('wal_compression')!, 'on')).toBe(toNormalised(pg16.knob('wal_compression')!, 'pglz'));
+    expect(toNormalised(pg16.knob('wal_compression')!, 'on')).toBe(
+      toNormalised(pg16.knob('wal_compression')!, 'pglz'),
+    );
     expect(toNormalised(pg13.knob('jit')!, 'true')).toBe(toNormalised(pg13.knob('jit')!, 'on'));
     expect(() => toNormalised(pg16.knob('jit')!, 'maybe')).toThrow(/jit/);
   });
 
   it('repair enforces every cross-knob constraint on random points', () => {
     const rng = createRng(11);
-    const machines = [machine(1), machine(8), machine(64), machine(8, { restartsAllowed: false }), machine(1, { maxConnections: 500 })];
+    const machines = [
+      machine(1),
+      machine(8),
+      machine(64),
+      machine(8, { restartsAllowed: false }),
+      machine(1, { maxConnections: 500 }),
+    ];
     let repairedSomething = 0;
     for (const info of machines) {
       const space = buildSpace({ ...info, currentSettings: PG_DEFAULTS });
-      const fixed = (c: Record<string, number | string>, name: string): number => Number(c[name] ?? PG_DEFAULTS[name]);
+      const fixed = (c: Record<string, number | string>, name: string): number =>
+        Number(c[name] ?? PG_DEFAULTS[name]);
       for (let i = 0; i < 300; i++) {
         const x = space.knobs.map(() => rng.next());
         const raw: Record<string, number | string> = {};
@@ -107,7 +121,9 @@ describe('search space', () => {
         expect(space.memoryClaimBytes(c)).toBeLessThanOrEqual(space.memoryBudgetBytes);
         expect(fixed(c, 'effective_cache_size')).toBeGreaterThanOrEqual(fixed(c, 'shared_buffers'));
         expect(fixed(c, 'min_wal_size')).toBeLessThanOrEqual(fixed(c, 'max_wal_size') / 2);
-        expect(fixed(c, 'max_parallel_workers_per_gather')).toBeLessThanOrEqual(fixed(c, 'max_parallel_workers'));
+        expect(fixed(c, 'max_parallel_workers_per_gather')).toBeLessThanOrEqual(
+          fixed(c, 'max_parallel_workers'),
+        );
         expect(fixed(c, 'max_parallel_workers')).toBeLessThanOrEqual(fixed(c, 'max_worker_processes'));
         expect(fixed(c, 'random_page_cost')).toBeGreaterThanOrEqual(fixed(c, 'seq_page_cost'));
         for (const k of space.knobs) {

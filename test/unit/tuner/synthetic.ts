@@ -48,7 +48,9 @@ export function makeProblem(seed: number, noise = 0.04): Problem {
     return F_STAR * Math.exp(-q);
   };
   const sampler = createRng(seed, 2_000_003);
-  const samples = Array.from({ length: 4001 }, () => value(Array.from({ length: DIMS }, () => sampler.next())));
+  const samples = Array.from({ length: 4001 }, () =>
+    value(Array.from({ length: DIMS }, () => sampler.next())),
+  );
   samples.sort((a, b) => a - b);
   return {
     optimum: c,

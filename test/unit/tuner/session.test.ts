@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import type { Config } from '../../../src/embedded/tuner/knobs.js';
+import { createRng } from '../../../src/embedded/tuner/rng.js';
+import { TuningSession } from '../../../src/embedded/tuner/session.js';
+import type { Measurement, Objective, SessionState } from '../../../src/embedded/tuner/session-types.js';
+import { buildSpace, type Space } from '../../../src/embedded/tuner/space.js';
+import { machine, PG_DEFAULTS } from './fixtures.js';
+
+const space16 = (): Space => buildSpace(machine(16));
+
+function session(objective: Objective = 'tps', iterations = 12, space = space16()): TuningSession {
+  return new TuningSession({ space, objective, iterations, seed: 1234, baseline: PG_DEFAULTS });
+}
+
+/** A workload whose TPS rises with one knob (shared_buffers) and falls with commit_delay, with noise. */
+function workload(space: Space, noise: number, effect: number, knob = 'shared_buffers') {
+  const rng = createRng(1, 99);
+  const sb = space.knobs.findIndex((k) => k.name === knob);
+  const cd = space.knobs.findIndex((k) => k.name === 'commit_delay');
+  return (config: Config): Measurement => {
+    const x = space.toNormalised(config);
+    const tps = 1000 * (1 + effect * (x[sb]! - 0.5 * x[cd]!)) * Math.exp(noise * rng.normal());
+    return { tps, latencyMs: 100_000 / tps };
+  };
+}
+
+function runAll(s: TuningSession, measure: (c: Config) => Measurement): void {
+  for (let p = s.next(); p !== null; p = s.next()) s.record(p.iteration, measure(p.config));
+}
+
+describe('tuning session', () => {
+  it('runs baseline, then PGTune, then Bayesian optimisation', () => {
+    const s = session();
+    const p0 = s.next()!;
+    expect(p0).toMatchObject({ iteration: 0, kind: 'baseline', restart: false });
+    expect(p0.config).toEqual(PG_DEFAULTS);
+    expect(s.next()).toBe(p0); // idempotent while pending
+    expect(() => s.record(1, { tps: 1, latencyMs: 1 })).toThrow(/pending/);
+    expect(s.record(0, { tps: 1000, latencyMs: 100 }).outcome).toBe('ok');
+    const p1 = s.next()!;
+    expect(p1).toMatchObject({ iteration: 1, kind: 'pgtune', restart: true });
+    expect(p1.config).toMatchObject({ shared_buffers: 524288, work_mem: 40329, random_page_cost: 1.1 });
+    s.record(1, { tps: 1200, latencyMs: 80 });
+    const p2 = s.next()!;
+    expect(p2.kind).toBe('bo');
+    expect(p2.reason).toMatch(/expected improvement/);
+    expect(Object.keys(p2.config).sort()).toEqual(s.space.knobs.map((k) => k.name).sort());
+    expect(s.space.repair(p2.config)).toEqual(p2.config);
+  });
+
+  it('reverts to the baseline at once after a guardrail, and marks the point infeasible', () => {
+    const s = session();
+    s.record(s.next()!.iteration, { tps: 1000, latencyMs: 100 });
+    const p1 = s.next()!;
+    expect(s.record(p1.iteration, { guardrail: 'memory' })).toMatchObject({
+      outcome: 'infeasible',
+      guardrail: 'memory',
+    });
+    const revert = s.next()!;
+    expect(revert).toMatchObject({ iteration: 2, kind: 'revert' });
+    expect(revert.config).toEqual(PG_DEFAULTS);
+    expect(revert.reason).toMatch(/memory guardrail at iteration 1/);
+    expect(s.record(2, { tps: 990, latencyMs: 101 }).outcome).toBe('reverted');
+    expect(s.next()!.kind).toBe('bo');
+  });
+
+  it('detects the latency and throughput guardrails from measurements', () => {
+    const s = session('latency');
+    s.record(s.next()!.iteration, { tps: 1000, latencyMs: 100 });
+    const slow = s.record(s.next()!.iteration, { tps: 900, latencyMs: 201 });
+    expect(slow).toMatchObject({ outcome: 'infeasible', guardrail: 'latency' });
+    expect(s.next()!.kind).toBe('revert');
+    s.record(2, { tps: 1000, latencyMs: 100 });
+    const stalled = s.record(s.next()!.iteration, { tps: 49, latencyMs: 150 });
+    expect(stalled).toMatchObject({ outcome: 'infeasible', guardrail: 'throughput' });
+    expect(s.next()!.kind).toBe('revert');
+  });
+
+  it('keeps the baseline when the best configuration is within the noise', () => {
+    const s = session('tps', 14);
+    runAll(s, workload(s.space, 0.03, 0));
+    const decision = s.final();
+    expect(decision.source).toBe('baseline');
+    expect(decision.config).toEqual(PG_DEFAULTS);
+    expect(decision.reason).toMatch(/within noise/);
+    expect(decision.noise).toBeGreaterThanOrEqual(0.01);
+  });
+
+  it('returns the best configuration when it clearly beats the baseline', () => {
+    const s = session('tps', 14);
+    runAll(s, workload(s.space, 0.02, 0.8));
+    const decision = s.final();
+    expect(decision.source).toBe('best');
+    expect(decision.iteration).toBeGreaterThan(0);
+    expect(decision.improvement).toBeGreaterThan(decision.threshold);
+    expect(Number(decision.config.shared_buffers)).toBeGreaterThan(Number(PG_DEFAULTS.shared_buffers));
+  });
+
+  it('uses repeated baseline measurements as the noise estimate', () => {
+    const s = session('tps', 4);
+    s.next();
+    s.record(0, { tps: 1000, latencyMs: 100 });
+    s.next();
+    s.record(1, { guardrail: 'memory' });
+    s.next();
+    s.record(2, { tps: 1100, latencyMs: 91 }); // the baseline again, 10 % off
+    s.next();
+    s.record(3, { tps: 1120, latencyMs: 89 });
+    const decision = s.final();
+    expect(decision.source).toBe('baseline');
+    expect(decision.noise).toBeGreaterThan(0.05);
+  });
+
+  it('resumes from toJSON()/fromJSON() with the same next proposal', () => {
+    const original = session('tps', 10);
+    const measure = workload(original.space, 0.02, 0.5);
+    for (let i = 0; i < 5; i++) original.record(original.next()!.iteration, measure(original.next()!.config));
+    const pending = original.next()!;
+    const state = JSON.parse(JSON.stringify(original.toJSON())) as SessionState;
+    const resumed = TuningSession.fromJSON(state);
+    expect(resumed.next()).toEqual(pending);
+    const m = measure(pending.config);
+    original.record(pending.iteration, m);
+    resumed.record(pending.iteration, m);
+    expect(resumed.next()).toEqual(original.next());
+    expect(resumed.toJSON()).toEqual(original.toJSON());
+  });
+
+  it('reaches done after the configured number of iterations', () => {
+    const s = session(
+      'latency',
+      5,
+      buildSpace(machine(8, { restartsAllowed: false, currentSettings: PG_DEFAULTS })),
+    );
+    runAll(s, workload(s.space, 0.02, 0.3, 'work_mem'));
+    expect(s.done).toBe(true);
+    expect(s.next()).toBeNull();
+    expect(s.history.map((r) => r.kind)).toEqual(['baseline', 'pgtune', 'bo', 'bo', 'bo']);
+    expect(s.history.every((r) => !r.restart)).toBe(true);
+  });
+});
