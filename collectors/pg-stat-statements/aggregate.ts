@@ -19,10 +19,34 @@ export interface Aggregated {
   unkeyed: PgssRow[];
 }
 
-const FAMILIES = [
-  { count: 'calls', prefix: 'exec' },
-  { count: 'plans', prefix: 'plan' },
-] as const;
+interface Family {
+  count: 'calls' | 'plans';
+  total: 'total_exec_time' | 'total_plan_time';
+  mean: 'mean_exec_time' | 'mean_plan_time';
+  stddev: 'stddev_exec_time' | 'stddev_plan_time';
+  min: 'min_exec_time' | 'min_plan_time';
+  max: 'max_exec_time' | 'max_plan_time';
+}
+
+// Field names spelled out (not built with template strings) keeps property access monomorphic.
+const FAMILIES: readonly Family[] = [
+  {
+    count: 'calls',
+    total: 'total_exec_time',
+    mean: 'mean_exec_time',
+    stddev: 'stddev_exec_time',
+    min: 'min_exec_time',
+    max: 'max_exec_time',
+  },
+  {
+    count: 'plans',
+    total: 'total_plan_time',
+    mean: 'mean_plan_time',
+    stddev: 'stddev_plan_time',
+    min: 'min_plan_time',
+    max: 'max_plan_time',
+  },
+];
 
 export function aggregate(rows: readonly PgssRow[]): Aggregated {
   const groups = new Map<string, PgssRow[]>();
@@ -61,54 +85,38 @@ export function mergeGroup(group: readonly PgssRow[]): PgssRow {
       }
     }
   }
-  for (const { count, prefix } of FAMILIES) combineFamily(group, out, count, prefix);
+  for (const f of FAMILIES) combineFamily(group, out, f);
   return out;
 }
 
-function combineFamily(
-  group: readonly PgssRow[],
-  out: PgssRow,
-  count: 'calls' | 'plans',
-  p: 'exec' | 'plan',
-): void {
-  const total = out.times[`total_${p}_time`];
-  const n = out.counters[count];
+function combineFamily(group: readonly PgssRow[], out: PgssRow, f: Family): void {
+  const total = out.times[f.total];
+  const n = out.counters[f.count];
   const nTotal = n === null ? null : Number(n);
-  out.times[`mean_${p}_time`] = total === null || nTotal === null ? null : nTotal > 0 ? total / nTotal : 0;
+  const mean = total === null || nTotal === null ? null : nTotal > 0 ? total / nTotal : 0;
+  out.times[f.mean] = mean;
+  if (group.length === 1) return; // one group: extrema and stddev are the row's own
   // Only groups that actually ran contribute extrema and variance (a zero-count group reports 0s).
-  const live = group.filter((r) => Number(r.counters[count] ?? 0) > 0);
-  if (live.length > 0) {
-    out.times[`min_${p}_time`] = extreme(live, `min_${p}_time`, Math.min);
-    out.times[`max_${p}_time`] = extreme(live, `max_${p}_time`, Math.max);
-  }
-  const mean = out.times[`mean_${p}_time`];
-  if (mean === null || nTotal === null || nTotal <= 0) {
-    if (mean !== null) out.times[`stddev_${p}_time`] = 0;
-    return;
-  }
+  let min: number | null = null;
+  let max: number | null = null;
   let m2 = 0;
   let seen = false;
-  for (const r of live) {
-    const ni = Number(r.counters[count]);
-    const sd = r.times[`stddev_${p}_time`];
-    const ti = r.times[`total_${p}_time`];
-    if (sd === null || ti === null) continue;
+  for (const r of group) {
+    const ni = Number(r.counters[f.count] ?? 0);
+    if (!(ni > 0)) continue;
+    const lo = r.times[f.min];
+    const hi = r.times[f.max];
+    if (lo !== null) min = min === null ? lo : Math.min(min, lo);
+    if (hi !== null) max = max === null ? hi : Math.max(max, hi);
+    const sd = r.times[f.stddev];
+    const ti = r.times[f.total];
+    if (mean === null || sd === null || ti === null) continue;
     const mi = ti / ni;
     m2 += sd * sd * ni + ni * (mi - mean) ** 2;
     seen = true;
   }
-  out.times[`stddev_${p}_time`] = seen ? Math.sqrt(m2 / nTotal) : null;
-}
-
-function extreme(
-  rows: readonly PgssRow[],
-  f: 'min_exec_time' | 'max_exec_time' | 'min_plan_time' | 'max_plan_time',
-  pick: (a: number, b: number) => number,
-): number | null {
-  let acc: number | null = null;
-  for (const r of rows) {
-    const v = r.times[f];
-    if (v !== null) acc = acc === null ? v : pick(acc, v);
-  }
-  return acc;
+  if (min !== null) out.times[f.min] = min;
+  if (max !== null) out.times[f.max] = max;
+  if (mean === null) return;
+  out.times[f.stddev] = nTotal !== null && nTotal > 0 ? (seen ? Math.sqrt(m2 / nTotal) : null) : 0;
 }

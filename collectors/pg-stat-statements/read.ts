@@ -8,7 +8,9 @@
  *   key (an entry's text never changes while the entry lives), and that read also applies the
  *   text filter; filtered keys are remembered and not asked for again until their call count goes
  *   backwards (entry evicted or reset). Unchanged keys reuse the rows read earlier, so the result
- *   equals a full read. Datadog adopted the same idea (integrations-core#17187).
+ *   equals a full read. Datadog adopted the same idea (integrations-core#17187). When more than
+ *   half of the keys are new or moved (first tick, after a reset, a burst of new statements), one
+ *   full read is cheaper than asking for them by key, and it refills the cache.
  */
 import type { Db } from '../../src/pg/pool.js';
 import type { PgssQueries } from './query.js';
@@ -94,49 +96,10 @@ function twoPhaseReader(q: PgssQueries): PgssReader {
         else if (c.excluded) c.calls = s.calls;
         else if (c.calls !== s.calls) moved.push(key);
       }
-      if (fresh.length > 0) {
-        const { rows } = await db.query(q.textsByKeys, keyArrays(fresh, seen));
-        const texts = new Map<string, { query: string | null; query_len: number | null }>();
-        for (const r of rows) {
-          const key = `${String(r.queryid)}_${Number(r.userid)}_${Number(r.dbid)}`;
-          if (!texts.has(key)) {
-            const len = toInt8(r.query_len);
-            texts.set(key, {
-              query: typeof r.query === 'string' ? r.query : null,
-              query_len: typeof len === 'number' ? len : null,
-            });
-          }
-        }
-        for (const key of fresh) {
-          const t = texts.get(key);
-          const calls = seen.get(key)?.calls ?? 0n;
-          cache.set(key, {
-            calls,
-            excluded: !t,
-            query: t?.query ?? null,
-            query_len: t?.query_len ?? null,
-            rows: [],
-          });
-          if (t) moved.push(key);
-        }
-      }
-      if (moved.length > 0) {
-        const { rows } = await db.query(q.countersByKeys, keyArrays(moved, seen));
-        const fetched = new Map<string, PgssRow[]>();
-        for (const raw of rows) {
-          const row = fromDriverRow(raw);
-          const key = rowKey(row);
-          if (key === null) continue;
-          const list = fetched.get(key);
-          if (list) list.push(row);
-          else fetched.set(key, [row]);
-        }
-        for (const key of moved) {
-          const c = cache.get(key);
-          if (!c) continue;
-          c.rows = (fetched.get(key) ?? []).map((r) => ({ ...r, query: c.query, query_len: c.query_len }));
-          c.calls = c.rows.reduce((acc, r) => acc + BigInt(r.counters.calls ?? 0), 0n);
-        }
+      if ((fresh.length + moved.length) * 2 > seen.size) {
+        await refill(db, q, seen, cache);
+      } else {
+        await fetchByKeys(db, q, seen, cache, fresh, moved);
       }
       const out: PgssRow[] = [];
       for (const key of seen.keys()) {
@@ -146,4 +109,89 @@ function twoPhaseReader(q: PgssQueries): PgssReader {
       return out;
     },
   };
+}
+
+function groupByKey(raws: readonly Record<string, unknown>[]): Map<string, PgssRow[]> {
+  const out = new Map<string, PgssRow[]>();
+  for (const raw of raws) {
+    const row = fromDriverRow(raw);
+    const key = rowKey(row);
+    if (key === null) continue;
+    const list = out.get(key);
+    if (list) list.push(row);
+    else out.set(key, [row]);
+  }
+  return out;
+}
+
+const sumCalls = (rows: readonly PgssRow[]) =>
+  rows.reduce((acc, r) => acc + BigInt(r.counters.calls ?? 0), 0n);
+
+/** One full read replaces the whole cache; keys it does not return were filtered out. */
+async function refill(
+  db: Db,
+  q: PgssQueries,
+  seen: ReadonlyMap<string, Seen>,
+  cache: Map<string, Cached>,
+): Promise<void> {
+  const { rows } = await db.query(q.full);
+  const fetched = groupByKey(rows);
+  cache.clear();
+  for (const [key, s] of seen) {
+    const got = fetched.get(key);
+    const first = got?.[0];
+    cache.set(
+      key,
+      got && first
+        ? { calls: sumCalls(got), excluded: false, query: first.query, query_len: first.query_len, rows: got }
+        : { calls: s.calls, excluded: true, query: null, query_len: null, rows: [] },
+    );
+  }
+}
+
+async function fetchByKeys(
+  db: Db,
+  q: PgssQueries,
+  seen: ReadonlyMap<string, Seen>,
+  cache: Map<string, Cached>,
+  fresh: readonly string[],
+  movedKeys: readonly string[],
+): Promise<void> {
+  const moved = [...movedKeys];
+  if (fresh.length > 0) {
+    const { rows } = await db.query(q.textsByKeys, keyArrays(fresh, seen));
+    const texts = new Map<string, { query: string | null; query_len: number | null }>();
+    for (const r of rows) {
+      const key = `${String(r.queryid)}_${Number(r.userid)}_${Number(r.dbid)}`;
+      if (!texts.has(key)) {
+        const len = toInt8(r.query_len);
+        texts.set(key, {
+          query: typeof r.query === 'string' ? r.query : null,
+          query_len: typeof len === 'number' ? len : null,
+        });
+      }
+    }
+    for (const key of fresh) {
+      const t = texts.get(key);
+      const calls = seen.get(key)?.calls ?? 0n;
+      cache.set(key, {
+        calls,
+        excluded: !t,
+        query: t?.query ?? null,
+        query_len: t?.query_len ?? null,
+        rows: [],
+      });
+      if (t) moved.push(key);
+    }
+  }
+  if (moved.length > 0) {
+    const { rows } = await db.query(q.countersByKeys, keyArrays(moved, seen));
+    const fetched = groupByKey(rows);
+    for (const key of moved) {
+      const c = cache.get(key);
+      if (!c) continue;
+      c.rows = (fetched.get(key) ?? []).map((r) => ({ ...r, query: c.query, query_len: c.query_len }));
+      c.calls = sumCalls(c.rows);
+    }
+  }
 }
