@@ -27,8 +27,10 @@ export const pgStatStatementsOptions = z.object({
 export type PgStatStatementsOptions = z.infer<typeof pgStatStatementsOptions>;
 
 /**
- * Measured by bench/pg-stat-statements.ts (5 000+ entries, see docs there): the two-phase read
- * moves a fraction of the bytes of a full read once the snapshot is warm.
+ * Chosen by measurement (bench/pg-stat-statements.ts, PG 17, 6 001 entries, 815 kB of query
+ * text, 50 statements active between reads; medians of 9 rounds on a shared 2-CPU host): full read
+ * 166 ms and 2.6 MB received per tick; two-phase 54 ms and 296 kB once warm (its first tick, a
+ * keys pass plus one full read, 165 ms / 2.9 MB).
  */
 export const DEFAULT_READ_STRATEGY: ReadStrategy = 'two-phase';
 
