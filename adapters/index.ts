@@ -62,6 +62,7 @@ export const ADAPTERS: readonly AdapterEntry[] = [
     section: 'docker',
     detectEnv: ['DBT_DOCKER_CONTAINER_NAME'],
     description: 'PostgreSQL in a Docker container (Docker Engine API)',
+    load: async () => (await import('./docker/index.js')).docker,
   },
   {
     id: 'local',

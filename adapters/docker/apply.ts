@@ -1,0 +1,48 @@
+/**
+ * Applying a proposal to PostgreSQL in a container: the shared SQL pipeline (src/apply) with the
+ * restart done by the Docker Engine API, `POST /containers/{id}/restart` (facts §4.3). A restart
+ * starts a stopped container too, which the RestartFn contract requires.
+ * https://docs.docker.com/reference/api/engine/version/v1.47/#tag/Container/operation/ContainerRestart
+ */
+import { applyProposal, type ApplyOptions, type ApplyResult, type RestartFn } from '../../src/apply/index.js';
+import type { Logger } from '../../src/log.js';
+import type { Db } from '../../src/pg/pool.js';
+import type { Proposal } from '../../src/platform/types.js';
+import { engineError, type DockerApi } from './client.js';
+
+export interface DockerRestartOptions {
+  /** Upper bound for one restart call. */
+  timeoutMs: number;
+  log?: Logger;
+}
+
+/** A RestartFn that restarts the container; bounded by `timeoutMs` and the caller's signal. */
+export function dockerRestart(api: DockerApi, container: string, opts: DockerRestartOptions): RestartFn {
+  return async (signal) => {
+    const timeout = AbortSignal.timeout(opts.timeoutMs);
+    const started = Date.now();
+    try {
+      await api.restart(container, AbortSignal.any([signal, timeout]));
+      opts.log?.info({ container, durationMs: Date.now() - started }, 'container restarted');
+    } catch (err) {
+      const reason = timeout.aborted
+        ? `timed out after ${opts.timeoutMs} ms`
+        : signal.aborted
+          ? 'aborted'
+          : engineError(err).message;
+      opts.log?.error({ container, err: reason }, 'container restart failed');
+      throw new Error(`apply: restart: docker restart of container ${container} failed: ${reason}`, {
+        cause: err,
+      });
+    }
+  };
+}
+
+export function applyInContainer(
+  db: Db,
+  proposal: Proposal,
+  base: ApplyOptions,
+  opts: { dryRun?: boolean; signal?: AbortSignal },
+): Promise<ApplyResult> {
+  return applyProposal(db, proposal, { ...base, dryRun: opts.dryRun, signal: opts.signal });
+}
