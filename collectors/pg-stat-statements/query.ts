@@ -28,10 +28,9 @@ function atLeast(v: ExtVersion, major: number, minor: number): boolean {
 export const UTILITY_PATTERN = String.raw`^\s*(BEGIN|COMMIT|ROLLBACK|SET |SHOW |SELECT (pg_|\$1$|version\s*\(\s*\)))\s*;?\s*$`;
 
 /**
- * Statements issued by this agent carry this tag (src/pg/pool.ts puts it in front). PostgreSQL 18
- * no longer keeps leading (or trailing) comments in pg_stat_statements.query, so the filter
- * matches the tag anywhere, and this collector's own statements also carry it after their first
- * keyword, where every version keeps it.
+ * Statements issued by this agent carry this tag after their first keyword (src/pg/pool.ts
+ * tagSql), where every version keeps it; PostgreSQL 18 drops leading comments from
+ * pg_stat_statements.query, so the filter matches the tag anywhere in the text.
  */
 export const AGENT_TAG = '/*dbtune*/';
 

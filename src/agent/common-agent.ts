@@ -67,13 +67,14 @@ export class CommonAgent {
       if (r.ok) metrics.push(...r.value);
       else failures.push(r.error);
     }
-    await this.d.platform.sendMetrics(metrics, new Date(), { signal });
+    // Metrics are superseded by the next tick: never retry past it (catch-up within one interval).
+    await this.d.platform.sendMetrics(metrics, new Date(), { signal, deadlineMs: this.d.intervals.metricsMs });
     return failures;
   }
 
   async systemInfo(signal: AbortSignal): Promise<void> {
     const info = await this.d.adapter.systemInfo(signal);
-    await this.d.platform.sendSystemInfo(info, new Date(), { signal });
+    await this.d.platform.sendSystemInfo(info, new Date(), { signal, deadlineMs: this.d.intervals.systemInfoMs / 2 });
   }
 
   /**
@@ -83,13 +84,14 @@ export class CommonAgent {
    */
   async syncConfig(signal: AbortSignal): Promise<void> {
     const { adapter, platform, log } = this.d;
+    const tick = { signal, deadlineMs: this.d.intervals.configMs };
     let rows = await adapter.activeConfig(signal);
-    const proposal = await platform.fetchRecommendation({ signal });
+    const proposal = await platform.fetchRecommendation(tick);
     if (proposal) {
       const changed = await this.applyProposal(proposal, signal);
       if (changed) rows = await adapter.activeConfig(signal);
     }
-    await platform.sendActiveConfig(rows, { signal });
+    await platform.sendActiveConfig(rows, tick);
     log.debug({ rows: rows.length }, 'active config sent');
   }
 

@@ -1,4 +1,4 @@
-export { createDb, tagSql, AGENT_SQL_PREFIX, APPLICATION_NAME, type Db, type PoolOptions } from './pool.js';
+export { createDb, tagSql, AGENT_SQL_TAG, APPLICATION_NAME, type Db, type PoolOptions } from './pool.js';
 export { serverVersion, parseVersionNum, type ServerVersion } from './version.js';
 export {
   sqlState,

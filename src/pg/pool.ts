@@ -29,13 +29,23 @@ export interface PoolOptions {
   types?: pg.CustomTypesConfig;
 }
 
-export const AGENT_SQL_PREFIX = '/*dbtune*/ ';
+export const AGENT_SQL_TAG = '/*dbtune*/';
 export const APPLICATION_NAME = 'dbtune-agent';
 
-/** Prefix an agent statement so pg_stat_statements can filter it (idempotent). */
+/**
+ * Tag an agent statement so pg_stat_statements collection can exclude agent traffic (idempotent).
+ *
+ * The Go agent prefixes `/*dbtune*\/ `, but PostgreSQL 18 stores pg_stat_statements text from the
+ * statement's first token, dropping a leading comment; a comment INSIDE the statement is kept on
+ * every major. So the tag goes after the first keyword (`SELECT /*dbtune*\/ …`), and the
+ * pg_stat_statements filter matches it anywhere in the text.
+ */
 export function tagSql(sql: string): string {
   const trimmed = sql.trim();
-  return trimmed.startsWith('/*dbtune*/') ? trimmed : AGENT_SQL_PREFIX + trimmed;
+  if (trimmed.includes(AGENT_SQL_TAG)) return trimmed;
+  const m = /^([A-Za-z]+)(\s+)/.exec(trimmed);
+  if (!m) return `${AGENT_SQL_TAG} ${trimmed}`;
+  return `${m[1]} ${AGENT_SQL_TAG}${m[2]}${trimmed.slice(m[0].length)}`;
 }
 
 export type QueryValues = readonly unknown[];

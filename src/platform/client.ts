@@ -47,6 +47,11 @@ export interface PlatformClientOptions {
 
 export interface CallOptions {
   signal?: AbortSignal;
+  /**
+   * A shorter overall deadline for this call (never longer than the endpoint's). Periodic data that
+   * the next tick supersedes (metrics, active config) should not be retried past that tick.
+   */
+  deadlineMs?: number;
 }
 
 // Catalog names are endpoint paths; they are concatenated into the URL, so keep them plain.
@@ -216,7 +221,7 @@ export class PlatformClient {
       endpoint: path,
       method,
       url: `${this.base}${path}${this.query}`,
-      deadlineMs,
+      deadlineMs: opts?.deadlineMs !== undefined ? Math.min(deadlineMs, opts.deadlineMs) : deadlineMs,
       retry: true,
       signal: opts?.signal,
     };
