@@ -8,7 +8,13 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['src/**/*.test.ts', 'adapters/**/*.test.ts', 'collectors/**/*.test.ts', 'guardrails/**/*.test.ts', 'test/unit/**/*.test.ts'],
+          include: [
+            'src/**/*.test.ts',
+            'adapters/**/*.test.ts',
+            'collectors/**/*.test.ts',
+            'guardrails/**/*.test.ts',
+            'test/unit/**/*.test.ts',
+          ],
           testTimeout: 20_000,
         },
       },

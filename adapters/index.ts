@@ -17,7 +17,12 @@ export interface AdapterEntry {
   readonly load?: () => Promise<AdapterModule>;
 }
 
-const RDS_ENV = ['DBT_RDS_DATABASE_IDENTIFIER', 'DBT_AWS_ACCESS_KEY_ID', 'DBT_AWS_SECRET_ACCESS_KEY', 'DBT_AWS_REGION'];
+const RDS_ENV = [
+  'DBT_RDS_DATABASE_IDENTIFIER',
+  'DBT_AWS_ACCESS_KEY_ID',
+  'DBT_AWS_SECRET_ACCESS_KEY',
+  'DBT_AWS_REGION',
+];
 
 /** Alphabetical by id. */
 export const ADAPTERS: readonly AdapterEntry[] = [
@@ -39,7 +44,11 @@ export const ADAPTERS: readonly AdapterEntry[] = [
     id: 'azure-flex',
     flag: '--azure-flex',
     section: 'azure_flex',
-    detectEnv: ['DBT_AZURE_FLEX_SUBSCRIPTION_ID', 'DBT_AZURE_FLEX_RESOURCE_GROUP_NAME', 'DBT_AZURE_FLEX_SERVER_NAME'],
+    detectEnv: [
+      'DBT_AZURE_FLEX_SUBSCRIPTION_ID',
+      'DBT_AZURE_FLEX_RESOURCE_GROUP_NAME',
+      'DBT_AZURE_FLEX_SERVER_NAME',
+    ],
     description: 'Azure Database for PostgreSQL Flexible Server (ARM, Azure Monitor)',
   },
   {
@@ -53,7 +62,12 @@ export const ADAPTERS: readonly AdapterEntry[] = [
     id: 'cnpg',
     flag: '--cnpg',
     section: 'cnpg',
-    detectEnv: ['DBT_CNPG_KUBECONFIG_PATH', 'DBT_CNPG_NAMESPACE', 'DBT_CNPG_POD_NAME', 'DBT_CNPG_CONTAINER_NAME'],
+    detectEnv: [
+      'DBT_CNPG_KUBECONFIG_PATH',
+      'DBT_CNPG_NAMESPACE',
+      'DBT_CNPG_POD_NAME',
+      'DBT_CNPG_CONTAINER_NAME',
+    ],
     description: 'CloudNativePG cluster on Kubernetes',
   },
   {
@@ -89,7 +103,15 @@ export const ADAPTERS: readonly AdapterEntry[] = [
 ];
 
 /** Auto-detection from env (facts §7.0): first match wins; RDS and Aurora share env vars. */
-export const ENV_DETECTION_ORDER: readonly AdapterId[] = ['aiven', 'azure-flex', 'docker', 'rds', 'cloudsql', 'cnpg', 'patroni'];
+export const ENV_DETECTION_ORDER: readonly AdapterId[] = [
+  'aiven',
+  'azure-flex',
+  'docker',
+  'rds',
+  'cloudsql',
+  'cnpg',
+  'patroni',
+];
 /** Then from config-file sections, in this order; the fallback is `local`. */
 export const SECTION_DETECTION_ORDER: readonly AdapterId[] = [
   'aiven',

@@ -43,7 +43,10 @@ export async function findAutoConf(db: Db, log: Logger): Promise<AutoConfFile | 
     await access(path.join(dir, 'postgresql.auto.conf'), constants.R_OK | constants.W_OK);
     return localAutoConfFile(dir);
   } catch (err) {
-    log.debug({ err: err instanceof Error ? err.message : String(err) }, 'postgresql.auto.conf not writable here');
+    log.debug(
+      { err: err instanceof Error ? err.message : String(err) },
+      'postgresql.auto.conf not writable here',
+    );
     return undefined;
   }
 }

@@ -130,7 +130,9 @@ export class CatalogRunner {
     if (sqlState(err)) {
       // A collector's own SQL failed: tell the platform (Go: `<name>_error`).
       await platform
-        .reportError(`${name}_error`, `Failed to collect ${name}: ${errorMessage(err)}`, new Date(), { signal })
+        .reportError(`${name}_error`, `Failed to collect ${name}: ${errorMessage(err)}`, new Date(), {
+          signal,
+        })
         .catch((e: unknown) => log.debug({ err: errorMessage(e) }, 'collector error report failed'));
     }
     return false;
@@ -146,7 +148,11 @@ export class CatalogRunner {
         await sleep(i * this.d.intervals.catalogStaggerMs, signal);
         if (signal.aborted) return;
         if (await this.tick(c, signal)) done.add(c.def.name);
-        else this.d.log.warn({ collector: c.def.name }, 'bootstrap collection failed; will retry on its interval');
+        else
+          this.d.log.warn(
+            { collector: c.def.name },
+            'bootstrap collection failed; will retry on its interval',
+          );
       }),
     );
     return done;

@@ -68,13 +68,19 @@ export class CommonAgent {
       else failures.push(r.error);
     }
     // Metrics are superseded by the next tick: never retry past it (catch-up within one interval).
-    await this.d.platform.sendMetrics(metrics, new Date(), { signal, deadlineMs: this.d.intervals.metricsMs });
+    await this.d.platform.sendMetrics(metrics, new Date(), {
+      signal,
+      deadlineMs: this.d.intervals.metricsMs,
+    });
     return failures;
   }
 
   async systemInfo(signal: AbortSignal): Promise<void> {
     const info = await this.d.adapter.systemInfo(signal);
-    await this.d.platform.sendSystemInfo(info, new Date(), { signal, deadlineMs: this.d.intervals.systemInfoMs / 2 });
+    await this.d.platform.sendSystemInfo(info, new Date(), {
+      signal,
+      deadlineMs: this.d.intervals.systemInfoMs / 2,
+    });
   }
 
   /**
@@ -100,7 +106,10 @@ export class CommonAgent {
     const { adapter, platform, log, config } = this.d;
     const hash = sha256Hex(encodeJson(proposal));
     const dryRun = config.tuning.dry_run;
-    if (this.failedProposal?.hash === hash && Date.now() - this.failedProposal.at < FAILED_PROPOSAL_BACKOFF_MS) {
+    if (
+      this.failedProposal?.hash === hash &&
+      Date.now() - this.failedProposal.at < FAILED_PROPOSAL_BACKOFF_MS
+    ) {
       log.debug('proposal unchanged since it failed; not retrying yet');
       return false;
     }
@@ -152,7 +161,12 @@ export class CommonAgent {
     if (!verdict) return;
     this.lastGuardrailSignal = now;
     this.d.log.warn(
-      { type: verdict.type, usedBytes: reading.usedBytes, limitBytes: reading.limitBytes, source: reading.source },
+      {
+        type: verdict.type,
+        usedBytes: reading.usedBytes,
+        limitBytes: reading.limitBytes,
+        source: reading.source,
+      },
       'memory guardrail triggered',
     );
     await this.d.platform.sendGuardrail(verdict, { signal });

@@ -43,7 +43,9 @@ describe('CrashGuard', () => {
 
   it('returns expected failures (SQLSTATE, connection) without a panic report', async () => {
     const { guard, reports } = guardWithReports();
-    const r = await guard.run('c', 1000, () => Promise.reject(Object.assign(new Error('relation x'), { code: '42P01' })));
+    const r = await guard.run('c', 1000, () =>
+      Promise.reject(Object.assign(new Error('relation x'), { code: '42P01' })),
+    );
     expect(r).toMatchObject({ ok: false, panic: false });
     expect(reports).toHaveLength(0);
   });

@@ -33,7 +33,10 @@ export class HealthGate {
     if (this.open) {
       this.open = false;
       this.closedAt = Date.now();
-      this.o.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'database unreachable; pausing collection');
+      this.o.log.warn(
+        { err: err instanceof Error ? err.message : String(err) },
+        'database unreachable; pausing collection',
+      );
       this.pinger = this.pingUntilOpen();
     }
     return true;
@@ -49,10 +52,16 @@ export class HealthGate {
       try {
         await this.o.ping();
         this.open = true;
-        this.o.log.info({ downForMs: Date.now() - this.closedAt }, 'database reachable again; resuming collection');
+        this.o.log.info(
+          { downForMs: Date.now() - this.closedAt },
+          'database reachable again; resuming collection',
+        );
         return;
       } catch (err) {
-        this.o.log.debug({ err: err instanceof Error ? err.message : String(err), backoff }, 'database ping failed');
+        this.o.log.debug(
+          { err: err instanceof Error ? err.message : String(err), backoff },
+          'database ping failed',
+        );
         backoff = Math.min(backoff * 2, max);
       }
     }

@@ -51,7 +51,9 @@ export class Runner {
   start(): void {
     const { intervals: iv, agent } = this.d;
     const s = this.scheduler;
-    s.every(iv.heartbeatMs, { immediate: false }, (sig) => this.task('heartbeat', false, sig, (x) => agent.heartbeat(x)));
+    s.every(iv.heartbeatMs, { immediate: false }, (sig) =>
+      this.task('heartbeat', false, sig, (x) => agent.heartbeat(x)),
+    );
     s.every(iv.metricsMs, { immediate: true }, (sig) =>
       this.task('metrics', true, sig, async (x) => {
         const failures = await agent.metrics(x);
@@ -61,8 +63,12 @@ export class Runner {
     s.every(iv.systemInfoMs, { immediate: true }, (sig) =>
       this.task('system info', true, sig, (x) => agent.systemInfo(x)),
     );
-    s.every(iv.configMs, { immediate: true }, (sig) => this.task('config', true, sig, (x) => agent.syncConfig(x)));
-    s.every(iv.guardrailMs, { immediate: true }, (sig) => this.task('guardrail', false, sig, (x) => agent.guardrail(x)));
+    s.every(iv.configMs, { immediate: true }, (sig) =>
+      this.task('config', true, sig, (x) => agent.syncConfig(x)),
+    );
+    s.every(iv.guardrailMs, { immediate: true }, (sig) =>
+      this.task('guardrail', false, sig, (x) => agent.guardrail(x)),
+    );
     this.bootstrapDone = s.track(
       this.d.catalog.bootstrap(s.signal).then((done) => {
         if (!s.stopped) this.d.catalog.schedule(s, done);
@@ -71,7 +77,12 @@ export class Runner {
   }
 
   /** Run one task body through the crash guard; gated tasks skip while the database is down. */
-  private async task(name: TaskName, gated: boolean, signal: AbortSignal, fn: (s: AbortSignal) => Promise<void>) {
+  private async task(
+    name: TaskName,
+    gated: boolean,
+    signal: AbortSignal,
+    fn: (s: AbortSignal) => Promise<void>,
+  ) {
     const { gate, guard, failures, log } = this.d;
     if (gated && !gate.isOpen) return;
     const outcome = await guard.run(name, TASK_DEADLINE_MS[name], fn, signal);

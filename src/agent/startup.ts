@@ -16,7 +16,11 @@ export class StartupCheckError extends Error {
   }
 }
 
-export async function runStartupChecks(db: Db, platform: PlatformClient, heartbeat: HeartbeatPayload): Promise<void> {
+export async function runStartupChecks(
+  db: Db,
+  platform: PlatformClient,
+  heartbeat: HeartbeatPayload,
+): Promise<void> {
   try {
     await db.ping(5_000);
   } catch (err) {
@@ -32,7 +36,7 @@ export async function runStartupChecks(db: Db, platform: PlatformClient, heartbe
       state === '42P01'
         ? "run CREATE EXTENSION pg_stat_statements in schema public of this database, with shared_preload_libraries = 'pg_stat_statements'"
         : state === '55000'
-          ? "add pg_stat_statements to shared_preload_libraries and restart PostgreSQL"
+          ? 'add pg_stat_statements to shared_preload_libraries and restart PostgreSQL'
           : state === '42501'
             ? 'grant pg_read_all_stats (or pg_monitor) to the agent role'
             : 'check the pg_stat_statements extension';

@@ -20,9 +20,11 @@ export interface ConnectedPlatform {
   close(): Promise<void>;
 }
 
-export async function connectPlatform(config: Config, log: Logger, _io: Io): Promise<ConnectedPlatform> {
+export function connectPlatform(config: Config, log: Logger, _io: Io): Promise<ConnectedPlatform> {
   if (config.dbtune.server_url === 'embedded') {
-    throw new UsageError('dbtune.server_url: embedded: the embedded platform arrives with the demo (issue 6)');
+    throw new UsageError(
+      'dbtune.server_url: embedded: the embedded platform arrives with the demo (issue 6)',
+    );
   }
   const apiKey = config.dbtune.api_key ?? '';
   const databaseId = config.dbtune.database_id ?? '';
@@ -35,10 +37,10 @@ export async function connectPlatform(config: Config, log: Logger, _io: Io): Pro
     agentVersion: AGENT_VERSION,
   });
   const forwarder = new RawLogForwarder({ client, log });
-  return {
+  return Promise.resolve({
     client,
     forwarder,
     label: new URL(config.dbtune.server_url).origin,
     close: () => Promise.resolve(),
-  };
+  });
 }

@@ -65,10 +65,23 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 
   for (const a of ADAPTERS) program.option(a.flag, `use the ${a.id} adapter: ${a.description}`);
   program
-    .option('-c, --config <path>', 'configuration file (default: first of /etc/dbtune.yaml, /etc/dbtune/dbtune.yaml, ./dbtune.yaml)')
-    .addOption(new Option('--log-format <format>', 'log output (default: pretty on a terminal, json otherwise)').choices(['json', 'pretty']))
+    .option(
+      '-c, --config <path>',
+      'configuration file (default: first of /etc/dbtune.yaml, /etc/dbtune/dbtune.yaml, ./dbtune.yaml)',
+    )
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        'log output (default: pretty on a terminal, json otherwise)',
+      ).choices(['json', 'pretty']),
+    )
     .option('--dry-run', 'validate proposals and print the plan; never change the database')
-    .addOption(new Option('--platform <platform>', 'saas: dbtune.server_url; embedded: the built-in tuner').choices(['saas', 'embedded']))
+    .addOption(
+      new Option('--platform <platform>', 'saas: dbtune.server_url; embedded: the built-in tuner').choices([
+        'saas',
+        'embedded',
+      ]),
+    )
     .action(async (_opts, cmd: Command) => {
       const { runCommand } = await import('./commands/run.js');
       setExit(await runCommand(globals(cmd), io));
@@ -106,7 +119,9 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
       return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
     if (err instanceof ConfigError) {
-      io.err(`dbtune-agent: invalid configuration:\n${err.problems.map((p) => `  ${scrub(p)}`).join('\n')}\n`);
+      io.err(
+        `dbtune-agent: invalid configuration:\n${err.problems.map((p) => `  ${scrub(p)}`).join('\n')}\n`,
+      );
       return EXIT_USAGE;
     }
     io.err(`dbtune-agent: ${scrub(err instanceof Error ? err.message : String(err))}\n`);

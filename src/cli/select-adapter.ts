@@ -2,7 +2,12 @@
  * Adapter selection (facts §7.0): an explicit flag; else env vars; else config-file sections; else
  * local. Two flags, or RDS/Aurora env vars without a flag, are usage errors (exit 2) with guidance.
  */
-import { ADAPTERS, ENV_DETECTION_ORDER, SECTION_DETECTION_ORDER, adapterEntry } from '../../adapters/index.js';
+import {
+  ADAPTERS,
+  ENV_DETECTION_ORDER,
+  SECTION_DETECTION_ORDER,
+  adapterEntry,
+} from '../../adapters/index.js';
 import type { AdapterId } from '../../adapters/types.js';
 import { UsageError } from './usage-error.js';
 
@@ -20,9 +25,7 @@ export function selectAdapter(opts: {
 }): Selection {
   const chosen = ADAPTERS.filter((a) => opts.flags[a.id]);
   if (chosen.length > 1) {
-    throw new UsageError(
-      `choose one adapter: ${chosen.map((a) => a.flag).join(' and ')} were both given`,
-    );
+    throw new UsageError(`choose one adapter: ${chosen.map((a) => a.flag).join(' and ')} were both given`);
   }
   if (chosen[0]) return { id: chosen[0].id, reason: `flag ${chosen[0].flag}` };
 

@@ -19,8 +19,9 @@ function findPackageJson(): string {
   throw new Error('cli: package.json not found');
 }
 
-export const AGENT_VERSION: string = (JSON.parse(readFileSync(findPackageJson(), 'utf8')) as { version: string })
-  .version;
+export const AGENT_VERSION: string = (
+  JSON.parse(readFileSync(findPackageJson(), 'utf8')) as { version: string }
+).version;
 
 export function versionLine(): string {
   return `dbtune-agent ${AGENT_VERSION} (node ${process.version})`;

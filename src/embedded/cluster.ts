@@ -8,7 +8,16 @@
  * - Every cluster is registered so that a crashing test run still stops it (process exit hook).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, chownSync, chmodSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  chownSync,
+  chmodSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
@@ -17,7 +26,6 @@ import type pg from 'pg';
 
 export const ALL_MAJORS = [13, 14, 15, 16, 17, 18] as const;
 export const DEFAULT_MAJOR = 17;
-
 
 export interface PgCluster {
   readonly major: number;
@@ -158,7 +166,8 @@ function run(bin: string, args: string[], user: OsUser | undefined, timeoutMs = 
     child.on('close', (code) => {
       clearTimeout(timer);
       if (code === 0) resolve(out);
-      else reject(new Error(`cluster: ${path.basename(bin)} ${args.join(' ')} exited ${code}: ${out.trim()}`));
+      else
+        reject(new Error(`cluster: ${path.basename(bin)} ${args.join(' ')} exited ${code}: ${out.trim()}`));
     });
   });
 }
@@ -215,14 +224,22 @@ export async function startCluster(opts: StartOptions = {}): Promise<PgCluster> 
   let port = 0;
   let running = false;
 
-  const pgCtl = (args: string[], timeoutMs?: number) => run(path.join(binDir, 'pg_ctl'), args, user, timeoutMs);
+  const pgCtl = (args: string[], timeoutMs?: number) =>
+    run(path.join(binDir, 'pg_ctl'), args, user, timeoutMs);
   const startServer = async () => {
     for (let attempt = 0; ; attempt++) {
       if (port === 0 || attempt > 0) port = await freePort();
       try {
         await pgCtl([
-          '-D', dataDir, '-l', logFile, '-w', '-t', '60',
-          '-o', `-p ${port} -k ${socketDir} ${settingArgs(settings)}`,
+          '-D',
+          dataDir,
+          '-l',
+          logFile,
+          '-w',
+          '-t',
+          '60',
+          '-o',
+          `-p ${port} -k ${socketDir} ${settingArgs(settings)}`,
           'start',
         ]);
         running = true;
@@ -273,7 +290,18 @@ export async function startCluster(opts: StartOptions = {}): Promise<PgCluster> 
     async start() {
       if (running && postmasterPid()) return;
       // Keep the same port so URLs held by callers stay valid.
-      await pgCtl(['-D', dataDir, '-l', logFile, '-w', '-t', '60', '-o', `-p ${port} -k ${socketDir} ${settingArgs(settings)}`, 'start']);
+      await pgCtl([
+        '-D',
+        dataDir,
+        '-l',
+        logFile,
+        '-w',
+        '-t',
+        '60',
+        '-o',
+        `-p ${port} -k ${socketDir} ${settingArgs(settings)}`,
+        'start',
+      ]);
       running = true;
     },
     async stop(mode = 'fast') {

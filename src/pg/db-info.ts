@@ -7,7 +7,11 @@ import type { Db } from './pool.js';
 import type { ServerVersion } from './version.js';
 
 export async function databaseSystemInfo(db: Db, version: ServerVersion): Promise<Metric[]> {
-  const { rows } = await db.query<{ max_connections: number; current_database: string; database_count: number }>(
+  const { rows } = await db.query<{
+    max_connections: number;
+    current_database: string;
+    database_count: number;
+  }>(
     `SELECT current_setting('max_connections')::int AS max_connections,
             current_database() AS current_database,
             (SELECT count(*)::int FROM pg_database WHERE NOT datistemplate AND datallowconn) AS database_count`,

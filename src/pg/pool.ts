@@ -119,7 +119,10 @@ class PoolDb implements Db {
   async ping(timeoutMs = 5_000): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`ping: connection timed out after ${timeoutMs} ms`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`ping: connection timed out after ${timeoutMs} ms`)),
+        timeoutMs,
+      );
     });
     try {
       await Promise.race([this.pool.query(tagSql('SELECT 1')), deadline]);

@@ -11,7 +11,11 @@ describe('isConnectionError', () => {
     ['57P03 cannot_connect_now', pgErr('57P03'), true],
     ['57014 query_canceled is not an outage', pgErr('57014'), false],
     ['42P01 undefined_table', pgErr('42P01'), false],
-    ['ECONNREFUSED', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }), true],
+    [
+      'ECONNREFUSED',
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }),
+      true,
+    ],
     ['ECONNRESET', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }), true],
     ['pg: Connection terminated unexpectedly', new Error('Connection terminated unexpectedly'), true],
     ['pg pool connect timeout', new Error('timeout expired'), true],

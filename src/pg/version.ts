@@ -25,6 +25,7 @@ export async function serverVersion(db: Db): Promise<ServerVersion> {
   const row = rows[0];
   if (!row) throw new Error('pg: version: no row returned');
   const num = Number(row.num);
-  if (!Number.isInteger(num) || num < 90000) throw new Error(`pg: version: unexpected server_version_num ${row.num}`);
+  if (!Number.isInteger(num) || num < 90000)
+    throw new Error(`pg: version: unexpected server_version_num ${row.num}`);
   return parseVersionNum(num, row.full);
 }

@@ -18,7 +18,10 @@ beforeAll(async () => {
   // Password auth for TCP so the URL's password is really used (and must never be printed).
   const hba = `${pg.dataDir}/pg_hba.conf`;
   const { writeFileSync } = await import('node:fs');
-  writeFileSync(hba, 'local all all trust\nhost all postgres 127.0.0.1/32 trust\nhost all all 127.0.0.1/32 scram-sha-256\n');
+  writeFileSync(
+    hba,
+    'local all all trust\nhost all postgres 127.0.0.1/32 trust\nhost all all 127.0.0.1/32 scram-sha-256\n',
+  );
   await pg.sql('SELECT pg_reload_conf()');
 });
 afterAll(async () => {
@@ -56,7 +59,9 @@ async function waitForRequest(fake: FakePlatform, pred: (r: RecordedRequest) => 
 }
 
 async function agentSessions(): Promise<number> {
-  const rows = await pg.sql("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'dbtune-agent'");
+  const rows = await pg.sql(
+    "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'dbtune-agent'",
+  );
   return Number(rows[0]!.n);
 }
 
@@ -85,7 +90,10 @@ describe('agent --local against the fake platform', () => {
       // Metrics every ~5 s from the start.
       const metrics = fake.requests('metrics').map((r) => r.at - started);
       expect(metrics.length).toBeGreaterThanOrEqual(5);
-      for (const g of gaps(metrics)) expect(g).toBeGreaterThan(3_000), expect(g).toBeLessThan(7_500);
+      for (const g of gaps(metrics)) {
+        expect(g).toBeGreaterThan(3_000);
+        expect(g).toBeLessThan(7_500);
+      }
       // One system-info PUT (60 s interval); its hash is checked by the fake with a Go-compatible encoder.
       const sys = fake.requests('system-info');
       expect(sys).toHaveLength(1);
@@ -144,7 +152,10 @@ describe('agent --local against the fake platform', () => {
       await waitForRequest(fake, (r) => r.endpoint === 'metrics', 15_000);
       const from = Date.now();
       await sleep(13_000);
-      const beats = fake.requests('heartbeat').filter((r) => r.at >= from).map((r) => r.at);
+      const beats = fake
+        .requests('heartbeat')
+        .filter((r) => r.at >= from)
+        .map((r) => r.at);
       expect(beats.length).toBeGreaterThanOrEqual(3);
       for (const g of gaps(beats)) expect(g).toBeLessThan(4_500);
       // One warning for the failing task, not one per tick.

@@ -16,7 +16,10 @@ export interface AgentProcess {
   stderr(): string;
   /** Parsed JSON log lines seen so far (non-JSON lines skipped). */
   logs(): Record<string, unknown>[];
-  waitForLog(predicate: (line: Record<string, unknown>) => boolean, timeoutMs: number): Promise<Record<string, unknown>>;
+  waitForLog(
+    predicate: (line: Record<string, unknown>) => boolean,
+    timeoutMs: number,
+  ): Promise<Record<string, unknown>>;
   /** SIGTERM; resolves with the exit code and how long the exit took. */
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; ms: number }>;
   exited(): Promise<number | null>;
@@ -30,8 +33,8 @@ export function startAgent(args: string[], env: Record<string, string>): AgentPr
   });
   let out = '';
   let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const logs = () =>
     out
@@ -57,7 +60,9 @@ export function startAgent(args: string[], env: Record<string, string>): AgentPr
         if (child.exitCode !== null) break;
         await new Promise((r) => setTimeout(r, 100));
       }
-      throw new Error(`agent-process: log line not seen in ${timeoutMs} ms; stderr: ${err.slice(-2000)}\nstdout tail: ${out.slice(-3000)}`);
+      throw new Error(
+        `agent-process: log line not seen in ${timeoutMs} ms; stderr: ${err.slice(-2000)}\nstdout tail: ${out.slice(-3000)}`,
+      );
     },
     async stop(signal = 'SIGTERM') {
       const t0 = Date.now();

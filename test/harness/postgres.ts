@@ -5,7 +5,13 @@
  *
  * `PG_MAJORS=13,18` or `PG_MAJORS=all` selects the matrix; the default is one major.
  */
-import { ALL_MAJORS, DEFAULT_MAJOR, startCluster, type PgCluster, type StartOptions } from '../../src/embedded/cluster.js';
+import {
+  ALL_MAJORS,
+  DEFAULT_MAJOR,
+  startCluster,
+  type PgCluster,
+  type StartOptions,
+} from '../../src/embedded/cluster.js';
 
 export { ALL_MAJORS, DEFAULT_MAJOR, type PgCluster, type StartOptions };
 

@@ -12,7 +12,9 @@ describe.each(majors)('throwaway PostgreSQL %i', (major) => {
 
   it('starts on a loopback port with pg_stat_statements and survives restart', async () => {
     pg = await startPostgres({ major, settings: { work_mem: '8MB' } });
-    const [row] = await pg.sql("SELECT current_setting('server_version_num')::int AS v, current_setting('work_mem') AS wm");
+    const [row] = await pg.sql(
+      "SELECT current_setting('server_version_num')::int AS v, current_setting('work_mem') AS wm",
+    );
     expect(Math.floor(Number(row!.v) / 10000)).toBe(major);
     expect(row!.wm).toBe('8MB');
     const ext = await pg.sql('SELECT count(*)::int AS n FROM public.pg_stat_statements');

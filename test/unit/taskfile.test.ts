@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 
 const root = new URL('../../', import.meta.url);
-const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { scripts: Record<string, string> };
+const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as {
+  scripts: Record<string, string>;
+};
 const taskfile = YAML.parse(readFileSync(new URL('Taskfile.yml', root), 'utf8')) as {
   tasks: Record<string, { cmds: string[] }>;
 };

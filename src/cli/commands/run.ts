@@ -17,7 +17,7 @@ import type { Logger } from '../../log.js';
 import { createDb, type Db } from '../../pg/pool.js';
 import { collectorTypes } from '../../pg/types.js';
 import { serverVersion, type ServerVersion } from '../../pg/version.js';
-import { RawLogForwarder } from '../../platform/raw-logs.js';
+import type { RawLogForwarder } from '../../platform/raw-logs.js';
 import { connectPlatform } from '../platform.js';
 import type { GlobalOptions, Io } from '../program.js';
 import { fileSections, setup } from '../setup.js';
@@ -29,16 +29,19 @@ import { EXIT_OK, EXIT_RUNTIME } from '../exit-codes.js';
 const SHUTDOWN_GRACE_MS = 7_000;
 
 export async function runCommand(g: GlobalOptions, io: Io): Promise<number> {
-  let forwarder: RawLogForwarder | undefined;
-  const { loaded, config, log } = setup(g, io, (line) => forwarder?.push(line));
+  // The logger exists before the platform client, so raw-log lines reach the forwarder once it does.
+  const sink: { forwarder?: RawLogForwarder } = {};
+  const { loaded, config, log } = setup(g, io, (line) => sink.forwarder?.push(line));
   const selection = selectAdapter({ flags: g.adapterFlags, env: io.env, sections: fileSections(loaded) });
   const entry = adapterEntry(selection.id);
   if (!entry.load) {
-    throw new UsageError(`the ${entry.id} adapter (${entry.flag}) is not available in this version yet; use --local`);
+    throw new UsageError(
+      `the ${entry.id} adapter (${entry.flag}) is not available in this version yet; use --local`,
+    );
   }
   const stop = shutdownSignal();
   const platform = await connectPlatform(config, log, io);
-  forwarder = platform.forwarder;
+  sink.forwarder = platform.forwarder;
   const db = createDb({
     connectionUrl: config.postgresql.connection_url,
     max: config.postgresql.pool_max,
@@ -58,7 +61,13 @@ export async function runCommand(g: GlobalOptions, io: Io): Promise<number> {
   let adapter: Adapter | undefined;
   try {
     log.info(
-      { version: AGENT_VERSION, adapter: selection.id, selectedBy: selection.reason, agentId: AGENT_IDENTIFIER, platform: platform.label },
+      {
+        version: AGENT_VERSION,
+        adapter: selection.id,
+        selectedBy: selection.reason,
+        agentId: AGENT_IDENTIFIER,
+        platform: platform.label,
+      },
       'dbtune-agent starting',
     );
     const startTime = new Date();
@@ -99,7 +108,7 @@ export async function runCommand(g: GlobalOptions, io: Io): Promise<number> {
     return EXIT_OK;
   } finally {
     stop.dispose();
-    await forwarder?.stop();
+    await platform.forwarder.stop();
     await adapter?.close?.().catch(() => undefined);
     await Promise.allSettled([db.end(), collectorDb.end()]);
     await platform.close();
@@ -135,7 +144,9 @@ function shutdownSignal(): ShutdownSignal {
   const state: ShutdownSignal = {
     signal: controller.signal,
     received: undefined,
-    wait: new Promise<void>((resolve) => controller.signal.addEventListener('abort', () => resolve(), { once: true })),
+    wait: new Promise<void>((resolve) =>
+      controller.signal.addEventListener('abort', () => resolve(), { once: true }),
+    ),
     dispose: () => {
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
