@@ -1,0 +1,95 @@
+/**
+ * What the session needs to know about the agent's machine and database before it can build the
+ * search space: system info (facts §1.6, keys §3.1) and allow_restart from the heartbeat (§1.4).
+ */
+import type { SystemInfo } from '../tuner/index.js';
+import { convertUnit, type ActiveSnapshot } from './config-match.js';
+
+export interface AgentFacts {
+  memoryBytes: number | null;
+  cpuCount: number | null;
+  maxConnections: number | null;
+  /** `pg_version` as sent ("16.4"). */
+  pgVersion: string | null;
+  /** From the latest heartbeat; null until one arrives. */
+  allowRestart: boolean | null;
+}
+
+export const emptyFacts = (): AgentFacts => ({
+  memoryBytes: null,
+  cpuCount: null,
+  maxConnections: null,
+  pgVersion: null,
+  allowRestart: null,
+});
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function entryValue(info: Obj, key: string): unknown {
+  const e = info[key];
+  return isObj(e) ? e.value : undefined;
+}
+
+function positive(v: unknown): number | null {
+  const n = typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : Number.NaN;
+  return Number.isFinite(n) && n > 0 ? n : null;
+}
+
+/** Merge a system-info PUT body into the facts (absent keys keep their previous values). */
+export function readSystemInfo(facts: AgentFacts, body: unknown): AgentFacts {
+  if (!isObj(body) || !isObj(body.system_info)) return facts;
+  const info = body.system_info;
+  const version = entryValue(info, 'pg_version');
+  return {
+    ...facts,
+    memoryBytes: positive(entryValue(info, 'node_memory_total')) ?? facts.memoryBytes,
+    cpuCount: positive(entryValue(info, 'node_cpu_count')) ?? facts.cpuCount,
+    maxConnections: positive(entryValue(info, 'pg_max_connections')) ?? facts.maxConnections,
+    pgVersion: typeof version === 'string' && version !== '' ? version : facts.pgVersion,
+  };
+}
+
+export function readHeartbeat(facts: AgentFacts, body: unknown): AgentFacts {
+  if (!isObj(body) || typeof body.allow_restart !== 'boolean') return facts;
+  return { ...facts, allowRestart: body.allow_restart };
+}
+
+/** Which system-info keys are still missing (empty when the session can be built). */
+export function missingFacts(facts: AgentFacts): string[] {
+  const missing: string[] = [];
+  if (facts.memoryBytes === null) missing.push('node_memory_total');
+  if (facts.cpuCount === null) missing.push('node_cpu_count');
+  if (facts.maxConnections === null) missing.push('pg_max_connections');
+  if (facts.pgVersion === null || !Number.isFinite(pgMajor(facts.pgVersion))) missing.push('pg_version');
+  return missing;
+}
+
+export function pgMajor(version: string): number {
+  return Number.parseInt(version, 10);
+}
+
+/**
+ * The tuner's SystemInfo. Restart-only knobs are searched only when the agent allows restarts;
+ * without a heartbeat the safe answer is no. The constraint inputs that are not searched in a
+ * reload-only session (shared_buffers, max_worker_processes) come from the active config.
+ */
+export function tunerSystemInfo(facts: AgentFacts, active: ActiveSnapshot): SystemInfo {
+  const current: Record<string, number> = {};
+  // The tuner's units: shared_buffers in 8 kB pages, max_worker_processes unitless.
+  for (const [name, unit] of [
+    ['shared_buffers', '8kB'],
+    ['max_worker_processes', null],
+  ] as const) {
+    const v = Number(active.values[name]);
+    if (Number.isFinite(v) && v > 0) current[name] = convertUnit(v, active.meta[name]?.unit ?? unit, unit);
+  }
+  return {
+    memoryBytes: facts.memoryBytes ?? 0,
+    cpuCount: facts.cpuCount ?? 1,
+    maxConnections: facts.maxConnections ?? 100,
+    pgMajor: pgMajor(facts.pgVersion ?? ''),
+    restartsAllowed: facts.allowRestart === true,
+    currentSettings: current,
+  };
+}

@@ -1,0 +1,368 @@
+/**
+ * The session flow behind the API: wait for the agent's facts, build the tuning session, serve each
+ * proposal until the agent's active config shows it, measure after the warm-up, record, and finally
+ * apply the configuration the session keeps. Every handler mutates the persisted state and the
+ * caller (server.ts) saves it afterwards; nothing here does I/O.
+ */
+import type { Logger } from '../../log.js';
+import { buildSpace, TuningSession, type Space } from '../tuner/index.js';
+import { missingFacts, readHeartbeat, readSystemInfo, tunerSystemInfo } from './agent-facts.js';
+import {
+  baselineConfig,
+  buildRecommendation,
+  isApplied,
+  missingKnobs,
+  readActiveConfig,
+  restrictToSpace,
+  type ActiveSnapshot,
+  type KnobMeta,
+} from './config-match.js';
+import {
+  latencyFromPgss,
+  measureWindow,
+  samplesFromMetrics,
+  TpsTracker,
+  type Sample,
+} from './measurements.js';
+import { applyFailureNote, finalFallback, isApplyErrorType, readLogEntry } from './outcomes.js';
+import { iterationReport } from './report.js';
+import type { PersistedState } from './state-store.js';
+import type { IterationReport } from './types.js';
+
+export interface OrchestratorOptions {
+  readonly log: Logger;
+  readonly now: () => number;
+  readonly applyTimeoutMs: number;
+  readonly heartbeatGraceMs: number;
+}
+
+export type OrchestratorEvent =
+  | { readonly type: 'iteration'; readonly report: IterationReport }
+  | { readonly type: 'finished' }
+  | { readonly type: 'failed'; readonly error: string };
+
+/** How long an agent counts as alive after its last active-config POST (the config task runs every 5 s). */
+const AGENT_ALIVE_MS = 30_000;
+
+export class Orchestrator {
+  readonly state: PersistedState;
+  #session: TuningSession | null = null;
+  #space: Space | null = null;
+  #active: ActiveSnapshot | null = null;
+  #activeAt = Number.NEGATIVE_INFINITY;
+  #readyAt: number | null = null;
+  readonly #tps = new TpsTracker();
+  readonly #events: OrchestratorEvent[] = [];
+
+  constructor(
+    state: PersistedState,
+    private readonly opts: OrchestratorOptions,
+  ) {
+    this.state = state;
+    if (state.session) {
+      this.#session = TuningSession.fromJSON(state.session);
+      this.#space = this.#session.space;
+      this.#active = state.lastActive;
+    }
+  }
+
+  /** Events produced since the last call, to emit once the state is saved. */
+  drainEvents(): OrchestratorEvent[] {
+    return this.#events.splice(0);
+  }
+
+  get space(): Space | null {
+    return this.#space;
+  }
+
+  heartbeat(body: unknown): void {
+    this.state.facts = readHeartbeat(this.state.facts, body);
+    this.#maybeStart();
+  }
+
+  systemInfo(body: unknown): void {
+    this.state.facts = readSystemInfo(this.state.facts, body);
+    this.#maybeStart();
+  }
+
+  activeConfig(body: unknown): void {
+    const active = readActiveConfig(body);
+    if (!active) return;
+    this.#active = active;
+    this.#activeAt = this.opts.now();
+    this.#maybeStart();
+    if (this.#space) this.state.lastActive = restrictToSpace(this.#space, active);
+    this.#checkApplied();
+  }
+
+  catalog(name: string, body: unknown): void {
+    const at = this.opts.now();
+    if (name === 'database_transactions') this.#addSamples([this.#tps.read(body, at)]);
+    else if (name === 'pg_stat_statements') this.#addSamples([latencyFromPgss(body, at)]);
+  }
+
+  metrics(body: unknown): void {
+    this.#addSamples(samplesFromMetrics(body, this.opts.now()));
+  }
+
+  /** A memory signal abandons the configuration being measured at once (its warm-up included). */
+  guardrail(body: unknown): void {
+    const { pending, phase } = this.state;
+    if (phase !== 'measuring' || pending?.target !== 'iteration') {
+      this.opts.log.info({ phase }, 'embedded platform: guardrail outside a measured iteration ignored');
+      return;
+    }
+    this.opts.log.warn({ iteration: pending.iteration, body }, 'embedded platform: memory guardrail');
+    this.#record(pending.iteration, { guardrail: 'memory' });
+  }
+
+  logEntry(body: unknown): void {
+    const entry = readLogEntry(body);
+    const pending = this.state.pending;
+    if (!entry || !isApplyErrorType(entry.type) || !pending || pending.appliedAt !== null) return;
+    // Before the agent fetched this proposal, an apply error is about an earlier one.
+    if (pending.firstServedAt === null) return;
+    this.#applyFailed(applyFailureNote(entry.type, entry.message));
+  }
+
+  /** The body of `GET configurations?status=recommended`. */
+  recommendation(): unknown[] {
+    const pending = this.state.pending;
+    const space = this.#space;
+    if (!pending || !space || pending.appliedAt !== null) return [];
+    if (this.state.phase !== 'applying' && this.state.phase !== 'finalising') return [];
+    pending.firstServedAt ??= this.opts.now();
+    return [buildRecommendation(space, pending.config, this.state.knobMeta, this.#active, pending.restart)];
+  }
+
+  /** Periodic checks: heartbeat grace, end of the measurement window, apply timeout. */
+  tick(): void {
+    this.#maybeStart();
+    this.#checkWindow();
+    const pending = this.state.pending;
+    const now = this.opts.now();
+    if (
+      pending &&
+      pending.appliedAt === null &&
+      pending.firstServedAt !== null &&
+      now - pending.firstServedAt >= this.opts.applyTimeoutMs &&
+      this.#activeAt > pending.firstServedAt
+    ) {
+      const seconds = Math.round(this.opts.applyTimeoutMs / 1000);
+      this.#applyFailed(`not applied: the active config did not show the proposal within ${seconds} s`);
+    }
+  }
+
+  #maybeStart(): void {
+    if (this.state.phase !== 'waiting-for-agent' || this.#session) return;
+    const active = this.#active;
+    if (!active || missingFacts(this.state.facts).length > 0) return;
+    const now = this.opts.now();
+    this.#readyAt ??= now;
+    // allow_restart arrives with the heartbeat (every 15 s); without one, restart knobs stay out.
+    if (this.state.facts.allowRestart === null && now - this.#readyAt < this.opts.heartbeatGraceMs) return;
+    const space = buildSpace(tunerSystemInfo(this.state.facts, active));
+    const missing = missingKnobs(space, active);
+    if (missing.length > 0) {
+      this.fail(`the active configuration has no value for ${missing.join(', ')}`);
+      return;
+    }
+    const { iterations, objective, seed } = this.state.settings;
+    try {
+      this.#session = new TuningSession({
+        space,
+        objective,
+        iterations,
+        seed,
+        baseline: baselineConfig(space, active),
+      });
+    } catch (err) {
+      this.fail(`cannot start the session: ${(err as Error).message}`);
+      return;
+    }
+    this.#space = space;
+    const meta: Record<string, KnobMeta> = {};
+    for (const k of space.knobs) {
+      const m = active.meta[k.name];
+      if (m) meta[k.name] = m;
+    }
+    this.state.knobMeta = meta;
+    this.state.lastActive = restrictToSpace(space, active);
+    this.opts.log.info(
+      { knobs: space.dims, restarts: space.systemInfo.restartsAllowed, iterations, objective },
+      'embedded platform: tuning session started',
+    );
+    this.#advance();
+  }
+
+  #advance(): void {
+    const session = this.#session;
+    if (!session) return;
+    if (session.done) {
+      this.#finalise();
+      return;
+    }
+    const p = session.next();
+    if (!p) return;
+    this.state.session = session.toJSON();
+    this.state.pending = {
+      target: 'iteration',
+      iteration: p.iteration,
+      config: p.config,
+      restart: p.restart,
+      createdAt: this.opts.now(),
+      firstServedAt: null,
+      appliedAt: null,
+      measureFrom: null,
+    };
+    this.state.samples = [];
+    this.state.phase = 'applying';
+    this.opts.log.info(
+      { iteration: p.iteration, kind: p.kind, reason: p.reason },
+      'embedded platform: proposal',
+    );
+    this.#checkApplied();
+  }
+
+  #finalise(): void {
+    const session = this.#session;
+    if (!session) return;
+    const decision = session.final();
+    this.state.final = decision;
+    this.opts.log.info(
+      { source: decision.source, reason: decision.reason },
+      'embedded platform: final decision',
+    );
+    this.#setFinalPending();
+  }
+
+  #setFinalPending(): void {
+    const final = this.state.final;
+    if (!final) return;
+    this.state.pending = {
+      target: 'final',
+      iteration: final.iteration,
+      config: final.config,
+      restart: true,
+      createdAt: this.opts.now(),
+      firstServedAt: null,
+      appliedAt: null,
+      measureFrom: null,
+    };
+    this.state.samples = [];
+    this.state.phase = 'finalising';
+    this.#checkApplied();
+  }
+
+  #checkApplied(): void {
+    const { pending } = this.state;
+    const space = this.#space;
+    const active = this.#active;
+    if (!pending || pending.appliedAt !== null || !space || !active) return;
+    if (!isApplied(space, pending.config, active)) return;
+    const now = this.opts.now();
+    pending.appliedAt = now;
+    if (pending.target === 'final') {
+      this.state.phase = 'done';
+      this.state.finishedAt = now;
+      this.opts.log.info('embedded platform: final configuration confirmed; session done');
+      this.#events.push({ type: 'finished' });
+      return;
+    }
+    pending.measureFrom = now + this.state.settings.warmupSeconds * 1000;
+    this.state.samples = [];
+    this.state.phase = 'measuring';
+  }
+
+  #addSamples(samples: readonly (Sample | null)[]): void {
+    const { pending, phase } = this.state;
+    if (phase !== 'measuring' || pending?.measureFrom === null || pending?.measureFrom === undefined) return;
+    for (const s of samples) {
+      // Samples of the warm-up describe the transition, not the configuration.
+      if (s !== null && s.at >= pending.measureFrom) this.state.samples.push(s);
+    }
+    this.#checkWindow();
+  }
+
+  #checkWindow(): void {
+    const { pending, settings } = this.state;
+    const session = this.#session;
+    if (this.state.phase !== 'measuring' || pending?.target !== 'iteration' || !session) return;
+    if (pending.measureFrom === null) return;
+    const now = this.opts.now();
+    const windowMs = settings.iterationSeconds * 1000;
+    if (now < pending.measureFrom + windowMs) return;
+    const m = measureWindow(this.state.samples, settings.objective);
+    const kind = session.history[pending.iteration]?.kind;
+    if (m === null) {
+      // No objective sample at all: a tuned configuration that stalled the workload (while the agent
+      // is alive) is recorded as such; otherwise keep waiting for the workload.
+      const stalled = now >= pending.measureFrom + 2 * windowMs && now - this.#activeAt < AGENT_ALIVE_MS;
+      if (stalled && (kind === 'pgtune' || kind === 'bo')) {
+        const tps = measureWindow(this.state.samples, 'tps')?.tps ?? 0;
+        this.#record(pending.iteration, { tps, latencyMs: 0, samples: [] });
+      }
+      return;
+    }
+    const value = settings.objective === 'tps' ? m.tps : m.latencyMs;
+    if (value <= 0 && (kind === 'baseline' || kind === 'revert')) {
+      // The baseline is the reference for everything else: measure it again rather than record nothing.
+      this.state.lastError = `no workload observed while measuring iteration ${pending.iteration} (${kind}); measuring again`;
+      this.state.samples = [];
+      pending.measureFrom = now;
+      return;
+    }
+    this.#record(pending.iteration, { tps: m.tps, latencyMs: m.latencyMs, samples: m.samples });
+  }
+
+  #record(iteration: number, input: Parameters<TuningSession['record']>[1]): void {
+    const session = this.#session;
+    if (!session) return;
+    const rec = session.record(iteration, input);
+    this.state.session = session.toJSON();
+    this.state.lastError = null;
+    const report = iterationReport(rec, this.state.notes);
+    this.opts.log.info(
+      { iteration, outcome: report.outcome, guardrail: report.guardrail, measurement: report.measurement },
+      'embedded platform: iteration recorded',
+    );
+    this.#events.push({ type: 'iteration', report });
+    this.#advance();
+  }
+
+  #applyFailed(note: string): void {
+    const pending = this.state.pending;
+    if (!pending) return;
+    this.opts.log.warn(
+      { iteration: pending.iteration, target: pending.target, note },
+      'embedded platform: proposal not applied',
+    );
+    if (pending.target === 'final') {
+      const fallback =
+        this.#session && this.state.final
+          ? finalFallback(this.state.final, this.#session.baseline, note)
+          : null;
+      if (!fallback) {
+        this.fail(`the final configuration was not applied: ${note}`);
+        return;
+      }
+      this.state.final = fallback;
+      this.#setFinalPending();
+      return;
+    }
+    this.state.notes[String(pending.iteration)] = note;
+    this.state.lastError = note;
+    // The session has no "unappliable" outcome; it is infeasible like a stalled configuration.
+    this.#record(pending.iteration, { guardrail: 'throughput' });
+  }
+
+  /** End the session as failed (also used by the server when a step throws). */
+  fail(message: string): void {
+    this.state.phase = 'failed';
+    this.state.lastError = message;
+    this.state.finishedAt = this.opts.now();
+    this.state.pending = null;
+    this.opts.log.error({ err: message }, 'embedded platform: session failed');
+    this.#events.push({ type: 'failed', error: message });
+  }
+}
