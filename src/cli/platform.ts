@@ -4,12 +4,12 @@
  * agent uses the same HTTP client either way, so nothing else knows the difference.
  */
 import type { Config } from '../config/index.js';
+import { startEmbeddedForAgent } from '../embedded/attach.js';
 import type { Logger } from '../log.js';
 import { registerSecret } from '../log.js';
 import { PlatformClient } from '../platform/client.js';
 import { RawLogForwarder } from '../platform/raw-logs.js';
 import type { Io } from './program.js';
-import { UsageError } from './usage-error.js';
 import { AGENT_VERSION } from './version.js';
 
 export interface ConnectedPlatform {
@@ -20,12 +20,8 @@ export interface ConnectedPlatform {
   close(): Promise<void>;
 }
 
-export function connectPlatform(config: Config, log: Logger, _io: Io): Promise<ConnectedPlatform> {
-  if (config.dbtune.server_url === 'embedded') {
-    throw new UsageError(
-      'dbtune.server_url: embedded: the embedded platform arrives with the demo (issue 6)',
-    );
-  }
+export function connectPlatform(config: Config, log: Logger, io: Io): Promise<ConnectedPlatform> {
+  if (config.dbtune.server_url === 'embedded') return startEmbeddedForAgent(config, log, io);
   const apiKey = config.dbtune.api_key ?? '';
   const databaseId = config.dbtune.database_id ?? '';
   registerSecret(apiKey);
