@@ -16,6 +16,11 @@ export interface DockerRestartOptions {
   log?: Logger;
 }
 
+function abortReason(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error && reason.name === 'TimeoutError' ? 'timed out' : 'aborted';
+}
+
 /** A RestartFn that restarts the container; bounded by `timeoutMs` and the caller's signal. */
 export function dockerRestart(api: DockerApi, container: string, opts: DockerRestartOptions): RestartFn {
   return async (signal) => {
@@ -28,7 +33,7 @@ export function dockerRestart(api: DockerApi, container: string, opts: DockerRes
       const reason = timeout.aborted
         ? `timed out after ${opts.timeoutMs} ms`
         : signal.aborted
-          ? 'aborted'
+          ? abortReason(signal)
           : engineError(err).message;
       opts.log?.error({ container, err: reason }, 'container restart failed');
       throw new Error(`apply: restart: docker restart of container ${container} failed: ${reason}`, {

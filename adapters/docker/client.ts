@@ -103,12 +103,12 @@ export function createDockerApi(endpoint: DockerEndpoint): DockerApi {
   const docker = new Docker(dockerOptions(endpoint));
   return {
     async inspect(container, signal) {
-      return (await docker.getContainer(container).inspect({ abortSignal: signal })) as ContainerInfo;
+      return await docker.getContainer(container).inspect({ abortSignal: signal });
     },
     async stats(container, signal, oneShot) {
       // @types/dockerode omits abortSignal on stats; dockerode honours it on every call.
       const opts = { stream: false as const, 'one-shot': oneShot, abortSignal: signal };
-      return (await docker.getContainer(container).stats(opts)) as ContainerStatsSample;
+      return await docker.getContainer(container).stats(opts);
     },
     async restart(container, signal) {
       await docker.getContainer(container).restart({ abortSignal: signal });
