@@ -53,8 +53,8 @@ function globals(cmd: Command): GlobalOptions {
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('dbtune-agent')
     .description(
-      'PostgreSQL tuning agent: collects statistics, applies the knob values a tuning platform proposes\n' +
-        '(validated, verified, rolled back on failure) and raises memory guardrail signals.\n' +
+      'PostgreSQL tuning agent: collects statistics, applies the knob values a tuning platform ' +
+        'proposes (validated, verified, rolled back on failure) and raises memory guardrail signals. ' +
         'Talks to the DBtune platform, or to the embedded tuner (--platform embedded).',
     )
     .version(versionLine(), '-v, --version', 'print the version')
@@ -101,6 +101,36 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action(async (_opts, cmd: Command) => {
       const { checkCommand } = await import('./commands/check.js');
       setExit(await checkCommand(globals(cmd), io));
+    });
+
+  program
+    .command('demo')
+    .description(
+      'start a throwaway PostgreSQL, put a TPC-B load on it, tune it with the embedded platform and report the gain',
+    )
+    .option('--iterations <n>', 'tuning iterations, baseline included (default 20; 6 with --quick)')
+    .option('--iteration-seconds <s>', 'measurement window per iteration (default 20; 8 with --quick)')
+    .option('--warmup-seconds <s>', 'seconds discarded after each change (default 5; 2 with --quick)')
+    .option('--pg-major <n>', 'PostgreSQL major version, 13 to 18 (default 17)')
+    .option('--scale <n>', 'pgbench scale factor (default 10; 2 with --quick)')
+    .option('--clients <n>', 'concurrent workload clients (default 8)')
+    .addOption(
+      new Option('--objective <objective>', 'what to optimise (default tps)').choices(['tps', 'latency']),
+    )
+    .addOption(
+      new Option('--workload <tool>', 'load generator (default auto: pgbench when on PATH)').choices([
+        'auto',
+        'pgbench',
+        'builtin',
+      ]),
+    )
+    .option('--seed <n>', 'tuner random seed (default random)')
+    .option('--quick', 'a short session: about 2 minutes on 2 cores')
+    .option('--keep', 'leave the PostgreSQL running afterwards and print its URL')
+    .option('--out <dir>', 'where report.json, report.html and the log go (default: current directory)')
+    .action(async (opts: Record<string, unknown>) => {
+      const { demoCommand } = await import('./commands/demo.js');
+      setExit(await demoCommand(opts, io));
     });
 
   return program;

@@ -12,7 +12,7 @@ import {
   type InputContext,
 } from './collectors-input.js';
 import { collectorEnvName } from './env-names.js';
-import type { Problems } from './problems.js';
+import { issueMessage, type Problems } from './problems.js';
 import { leafKind, objectShape } from './schema-walk.js';
 import type { CollectorInfo, CollectorSettings, Source } from './types.js';
 
@@ -96,7 +96,7 @@ function resolveOne(
       for (const issue of parsed.error.issues) {
         const field = String(issue.path[0] ?? '');
         const where = issue.path.length > 0 ? path(issue.path.join('.')) : `collectors.${name}`;
-        problems.add(where, issue.message, field ? envOf(field) : null);
+        problems.add(where, issueMessage(issue), field ? envOf(field) : null);
       }
     }
   }

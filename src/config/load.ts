@@ -10,7 +10,7 @@ import type { GivenValue } from './collectors-input.js';
 import { readEnv } from './env.js';
 import { defaultSearchPaths, readConfigFile } from './file.js';
 import { normalizeFile } from './normalize.js';
-import { Problems } from './problems.js';
+import { Problems, issueMessage } from './problems.js';
 import { configSchema, DEFAULT_SERVER_URL, EMBEDDED } from './schema.js';
 import { LEAVES } from './schema-walk.js';
 import { registerValue, SECRET_PATHS, URL_PATHS } from './secrets.js';
@@ -108,7 +108,8 @@ export function loadConfig(opts: LoadOptions): LoadResult {
   }
   const parsed = configSchema.safeParse(input);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.add(issue.path.join('.') || '(root)', issue.message);
+    for (const issue of parsed.error.issues)
+      problems.add(issue.path.join('.') || '(root)', issueMessage(issue));
   }
   crossChecks(input, problems);
 

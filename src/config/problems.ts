@@ -54,3 +54,42 @@ export function didYouMean(input: string, candidates: readonly string[]): string
   if (best === undefined || bestDistance > Math.max(2, Math.floor(best.length / 3))) return '';
   return ` (did you mean "${best}"?)`;
 }
+
+interface IssueLike {
+  code?: string;
+  message: string;
+  minimum?: number | bigint;
+  maximum?: number | bigint;
+  inclusive?: boolean;
+  expected?: string;
+  values?: readonly unknown[];
+}
+
+/** Plain-language text for a zod issue ("must be at most 100" rather than "Too big: …"). */
+export function issueMessage(issue: IssueLike): string {
+  switch (issue.code) {
+    case 'too_big':
+      if (issue.maximum !== undefined) {
+        return issue.inclusive === false
+          ? `must be below ${issue.maximum}`
+          : `must be at most ${issue.maximum}`;
+      }
+      break;
+    case 'too_small':
+      if (issue.minimum !== undefined) {
+        return issue.inclusive === false
+          ? `must be above ${issue.minimum}`
+          : `must be at least ${issue.minimum}`;
+      }
+      break;
+    case 'invalid_value':
+      if (issue.values?.length)
+        return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+      break;
+    case 'invalid_type':
+      if (issue.expected)
+        return `must be ${issue.expected === 'int' ? 'a whole number' : `a ${issue.expected}`}`;
+      break;
+  }
+  return issue.message;
+}

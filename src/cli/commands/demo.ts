@@ -1,0 +1,44 @@
+/**
+ * `dbtune-agent demo`: tune a throwaway PostgreSQL under a TPC-B load with the embedded platform and
+ * report what it gained (src/embedded/demo). Exit 0 when the session finished, 130 on SIGINT and
+ * 143 on SIGTERM (the shell conventions, 128 + signal number) after everything is cleaned up,
+ * 1 on failure, 2 on bad flags.
+ */
+import { randomInt } from 'node:crypto';
+import { resolveDemoOptions, type DemoFlags } from '../../embedded/demo/options.js';
+import { runDemo } from '../../embedded/demo/run-demo.js';
+import type { Io } from '../program.js';
+import { AGENT_VERSION } from '../version.js';
+import { EXIT_OK } from '../exit-codes.js';
+
+export const EXIT_SIGINT = 130;
+export const EXIT_SIGTERM = 143;
+
+export async function demoCommand(flags: DemoFlags, io: Io): Promise<number> {
+  const options = resolveDemoOptions(flags, io.cwd, () => randomInt(0, 2 ** 31 - 1));
+  const controller = new AbortController();
+  let received: NodeJS.Signals | undefined;
+  // Installed before anything starts: from here on a signal means "clean up and exit", never an
+  // immediate death that would leave PostgreSQL or pgbench behind.
+  const onSignal = (name: NodeJS.Signals) => {
+    if (received) return;
+    received = name;
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const outcome = await runDemo(
+      options,
+      { out: io.out, err: io.err, stdout: process.stdout, env: io.env },
+      controller.signal,
+      AGENT_VERSION,
+    );
+    if (outcome.kind === 'interrupted' || received)
+      return received === 'SIGTERM' ? EXIT_SIGTERM : EXIT_SIGINT;
+    return EXIT_OK;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
