@@ -2,8 +2,9 @@
  * What the session needs to know about the agent's machine and database before it can build the
  * search space: system info (facts §1.6, keys §3.1) and allow_restart from the heartbeat (§1.4).
  */
-import type { SystemInfo } from '../tuner/index.js';
-import { convertUnit, type ActiveSnapshot } from './config-match.js';
+import { buildSpace, TuningSession, type Space, type SystemInfo } from '../tuner/index.js';
+import { baselineConfig, convertUnit, missingKnobs, type ActiveSnapshot } from './config-match.js';
+import type { SessionSettings } from './state-store.js';
 
 export interface AgentFacts {
   memoryBytes: number | null;
@@ -92,4 +93,25 @@ export function tunerSystemInfo(facts: AgentFacts, active: ActiveSnapshot): Syst
     restartsAllowed: facts.allowRestart === true,
     currentSettings: current,
   };
+}
+
+/**
+ * Build the search space and the session from the agent's facts; the baseline is the active value
+ * of every knob. Every knob must be reported: the tuner cannot leave one out of its space.
+ */
+export function startSession(
+  facts: AgentFacts,
+  active: ActiveSnapshot,
+  settings: SessionSettings,
+): { session: TuningSession; space: Space } | { error: string } {
+  const space = buildSpace(tunerSystemInfo(facts, active));
+  const missing = missingKnobs(space, active);
+  if (missing.length > 0) return { error: `the active configuration has no value for ${missing.join(', ')}` };
+  try {
+    const { iterations, objective, seed } = settings;
+    const baseline = baselineConfig(space, active);
+    return { session: new TuningSession({ space, objective, iterations, seed, baseline }), space };
+  } catch (err) {
+    return { error: `cannot start the session: ${(err as Error).message}` };
+  }
 }

@@ -5,29 +5,21 @@
  * caller (server.ts) saves it afterwards; nothing here does I/O.
  */
 import type { Logger } from '../../log.js';
-import { buildSpace, TuningSession, type Space } from '../tuner/index.js';
-import { missingFacts, readHeartbeat, readSystemInfo, tunerSystemInfo } from './agent-facts.js';
+import { TuningSession, type Space } from '../tuner/index.js';
+import { missingFacts, readHeartbeat, readSystemInfo, startSession } from './agent-facts.js';
 import {
-  baselineConfig,
   buildRecommendation,
   isApplied,
-  missingKnobs,
   readActiveConfig,
   restrictToSpace,
   type ActiveSnapshot,
-  type KnobMeta,
 } from './config-match.js';
-import {
-  latencyFromPgss,
-  measureWindow,
-  samplesFromMetrics,
-  TpsTracker,
-  type Sample,
-} from './measurements.js';
+import { latencyFromPgss, samplesFromMetrics, TpsTracker, type Sample } from './measurements.js';
 import { applyFailureNote, finalFallback, isApplyErrorType, readLogEntry } from './outcomes.js';
 import { iterationReport } from './report.js';
-import type { PersistedState } from './state-store.js';
+import { newPending, type PersistedState } from './state-store.js';
 import type { IterationReport } from './types.js';
+import { judgeWindow } from './window.js';
 
 export interface OrchestratorOptions {
   readonly log: Logger;
@@ -161,33 +153,17 @@ export class Orchestrator {
     this.#readyAt ??= now;
     // allow_restart arrives with the heartbeat (every 15 s); without one, restart knobs stay out.
     if (this.state.facts.allowRestart === null && now - this.#readyAt < this.opts.heartbeatGraceMs) return;
-    const space = buildSpace(tunerSystemInfo(this.state.facts, active));
-    const missing = missingKnobs(space, active);
-    if (missing.length > 0) {
-      this.fail(`the active configuration has no value for ${missing.join(', ')}`);
+    const started = startSession(this.state.facts, active, this.state.settings);
+    if ('error' in started) {
+      this.fail(started.error);
       return;
     }
-    const { iterations, objective, seed } = this.state.settings;
-    try {
-      this.#session = new TuningSession({
-        space,
-        objective,
-        iterations,
-        seed,
-        baseline: baselineConfig(space, active),
-      });
-    } catch (err) {
-      this.fail(`cannot start the session: ${(err as Error).message}`);
-      return;
-    }
+    const { session, space } = started;
+    this.#session = session;
     this.#space = space;
-    const meta: Record<string, KnobMeta> = {};
-    for (const k of space.knobs) {
-      const m = active.meta[k.name];
-      if (m) meta[k.name] = m;
-    }
-    this.state.knobMeta = meta;
     this.state.lastActive = restrictToSpace(space, active);
+    this.state.knobMeta = { ...this.state.lastActive.meta };
+    const { iterations, objective } = this.state.settings;
     this.opts.log.info(
       { knobs: space.dims, restarts: space.systemInfo.restartsAllowed, iterations, objective },
       'embedded platform: tuning session started',
@@ -205,16 +181,7 @@ export class Orchestrator {
     const p = session.next();
     if (!p) return;
     this.state.session = session.toJSON();
-    this.state.pending = {
-      target: 'iteration',
-      iteration: p.iteration,
-      config: p.config,
-      restart: p.restart,
-      createdAt: this.opts.now(),
-      firstServedAt: null,
-      appliedAt: null,
-      measureFrom: null,
-    };
+    this.state.pending = newPending('iteration', p.iteration, p.config, p.restart, this.opts.now());
     this.state.samples = [];
     this.state.phase = 'applying';
     this.opts.log.info(
@@ -239,16 +206,8 @@ export class Orchestrator {
   #setFinalPending(): void {
     const final = this.state.final;
     if (!final) return;
-    this.state.pending = {
-      target: 'final',
-      iteration: final.iteration,
-      config: final.config,
-      restart: true,
-      createdAt: this.opts.now(),
-      firstServedAt: null,
-      appliedAt: null,
-      measureFrom: null,
-    };
+    // restart: true until an active config says otherwise (the final may undo a restart knob).
+    this.state.pending = newPending('final', final.iteration, final.config, true, this.opts.now());
     this.state.samples = [];
     this.state.phase = 'finalising';
     this.#checkApplied();
@@ -286,33 +245,24 @@ export class Orchestrator {
 
   #checkWindow(): void {
     const { pending, settings } = this.state;
-    const session = this.#session;
-    if (this.state.phase !== 'measuring' || pending?.target !== 'iteration' || !session) return;
-    if (pending.measureFrom === null) return;
-    const now = this.opts.now();
-    const windowMs = settings.iterationSeconds * 1000;
-    if (now < pending.measureFrom + windowMs) return;
-    const m = measureWindow(this.state.samples, settings.objective);
-    const kind = session.history[pending.iteration]?.kind;
-    if (m === null) {
-      // No objective sample at all: a tuned configuration that stalled the workload (while the agent
-      // is alive) is recorded as such; otherwise keep waiting for the workload.
-      const stalled = now >= pending.measureFrom + 2 * windowMs && now - this.#activeAt < AGENT_ALIVE_MS;
-      if (stalled && (kind === 'pgtune' || kind === 'bo')) {
-        const tps = measureWindow(this.state.samples, 'tps')?.tps ?? 0;
-        this.#record(pending.iteration, { tps, latencyMs: 0, samples: [] });
-      }
+    if (this.state.phase !== 'measuring' || pending?.target !== 'iteration' || pending.measureFrom === null)
       return;
-    }
-    const value = settings.objective === 'tps' ? m.tps : m.latencyMs;
-    if (value <= 0 && (kind === 'baseline' || kind === 'revert')) {
-      // The baseline is the reference for everything else: measure it again rather than record nothing.
-      this.state.lastError = `no workload observed while measuring iteration ${pending.iteration} (${kind}); measuring again`;
+    const now = this.opts.now();
+    const verdict = judgeWindow({
+      samples: this.state.samples,
+      objective: settings.objective,
+      measureFrom: pending.measureFrom,
+      now,
+      windowMs: settings.iterationSeconds * 1000,
+      kind: this.#session?.history[pending.iteration]?.kind,
+      agentAlive: now - this.#activeAt < AGENT_ALIVE_MS,
+    });
+    if (verdict.action === 'record') this.#record(pending.iteration, verdict.measurement);
+    else if (verdict.action === 'remeasure') {
+      this.state.lastError = `${verdict.reason}; measuring again`;
       this.state.samples = [];
       pending.measureFrom = now;
-      return;
     }
-    this.#record(pending.iteration, { tps: m.tps, latencyMs: m.latencyMs, samples: m.samples });
   }
 
   #record(iteration: number, input: Parameters<TuningSession['record']>[1]): void {

@@ -35,6 +35,25 @@ export interface PendingState {
   measureFrom: number | null;
 }
 
+export function newPending(
+  target: PendingState['target'],
+  iteration: number,
+  config: Config,
+  restart: boolean,
+  now: number,
+): PendingState {
+  return {
+    target,
+    iteration,
+    config,
+    restart,
+    createdAt: now,
+    firstServedAt: null,
+    appliedAt: null,
+    measureFrom: null,
+  };
+}
+
 export interface SessionSettings {
   readonly iterations: number;
   readonly iterationSeconds: number;
