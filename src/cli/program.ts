@@ -6,6 +6,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ADAPTERS } from '../../adapters/index.js';
 import type { AdapterId } from '../../adapters/types.js';
+import type { DemoFlags } from '../embedded/demo/options.js';
 import { ConfigError } from '../errors.js';
 import { scrub } from '../log.js';
 import { EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit-codes.js';
@@ -128,7 +129,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--quick', 'a short session: about 2 minutes on 2 cores')
     .option('--keep', 'leave the PostgreSQL running afterwards and print its URL')
     .option('--out <dir>', 'where report.json, report.html and the log go (default: current directory)')
-    .action(async (opts: Record<string, unknown>) => {
+    .action(async (opts: DemoFlags) => {
       const { demoCommand } = await import('./commands/demo.js');
       setExit(await demoCommand(opts, io));
     });

@@ -1,0 +1,95 @@
+/**
+ * `dbtune-agent demo` options: flag values → validated settings. `--quick` only changes the
+ * defaults; a flag given explicitly always wins (`--quick --iterations 3` runs three iterations).
+ */
+import path from 'node:path';
+import { UsageError } from '../../cli/usage-error.js';
+import { ALL_MAJORS, DEFAULT_MAJOR } from '../cluster.js';
+
+export type Objective = 'tps' | 'latency';
+export type WorkloadChoice = 'auto' | 'pgbench' | 'builtin';
+
+/** Flags as commander hands them over: strings, or undefined when not given. */
+export interface DemoFlags {
+  iterations?: string;
+  iterationSeconds?: string;
+  warmupSeconds?: string;
+  pgMajor?: string;
+  scale?: string;
+  clients?: string;
+  objective?: string;
+  quick?: boolean;
+  keep?: boolean;
+  out?: string;
+  seed?: string;
+  workload?: string;
+}
+
+export interface DemoOptions {
+  readonly iterations: number;
+  readonly iterationSeconds: number;
+  readonly warmupSeconds: number;
+  readonly pgMajor: number;
+  readonly scale: number;
+  readonly clients: number;
+  readonly objective: Objective;
+  readonly quick: boolean;
+  readonly keep: boolean;
+  readonly outDir: string;
+  readonly seed: number;
+  readonly workload: WorkloadChoice;
+}
+
+/**
+ * Defaults. The full run is 20 × (20 s + 5 s warm-up) ≈ 8.5 min plus about 30 s of setup, inside
+ * the 10-minute budget; quick is 6 × (8 s + 2 s) ≈ 1 min plus setup, inside 3 minutes on 2 cores.
+ */
+export const FULL_DEFAULTS = { iterations: 20, iterationSeconds: 20, warmupSeconds: 5, scale: 10 } as const;
+export const QUICK_DEFAULTS = { iterations: 6, iterationSeconds: 8, warmupSeconds: 2, scale: 2 } as const;
+export const DEFAULT_CLIENTS = 8;
+
+function integer(flag: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new UsageError(
+      `demo: --${flag} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return n;
+}
+
+function oneOf<T extends string>(
+  flag: string,
+  raw: string | undefined,
+  fallback: T,
+  allowed: readonly T[],
+): T {
+  if (raw === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new UsageError(`demo: --${flag} must be one of ${allowed.join(', ')}, got ${JSON.stringify(raw)}`);
+  }
+  return raw as T;
+}
+
+export function resolveDemoOptions(flags: DemoFlags, cwd: string, randomSeed: () => number): DemoOptions {
+  const quick = flags.quick === true;
+  const d = quick ? QUICK_DEFAULTS : FULL_DEFAULTS;
+  const majors = ALL_MAJORS as readonly number[];
+  const pgMajor = integer('pg-major', flags.pgMajor, DEFAULT_MAJOR, Math.min(...majors), Math.max(...majors));
+  return {
+    iterations: integer('iterations', flags.iterations, d.iterations, 1, 200),
+    iterationSeconds: integer('iteration-seconds', flags.iterationSeconds, d.iterationSeconds, 2, 3600),
+    warmupSeconds: integer('warmup-seconds', flags.warmupSeconds, d.warmupSeconds, 0, 600),
+    pgMajor,
+    // pgbench switches aid to bigint from scale 20 000; the demo has no use for datasets that large.
+    scale: integer('scale', flags.scale, d.scale, 1, 10_000),
+    clients: integer('clients', flags.clients, DEFAULT_CLIENTS, 1, 500),
+    objective: oneOf<Objective>('objective', flags.objective, 'tps', ['tps', 'latency']),
+    quick,
+    keep: flags.keep === true,
+    outDir: path.resolve(cwd, flags.out ?? '.'),
+    seed: integer('seed', flags.seed, randomSeed(), 0, 2 ** 31 - 1),
+    workload: oneOf<WorkloadChoice>('workload', flags.workload, 'auto', ['auto', 'pgbench', 'builtin']),
+  };
+}

@@ -1,0 +1,134 @@
+/**
+ * report.json: the embedded platform's session report reshaped for people and scripts, plus what
+ * only the demo knows (workload, machine fallback, wall time, knob units).
+ *
+ * `improvement_pct` is the MEASURED gain of the best configuration over the baseline in the
+ * objective's direction (positive = better: more TPS, or lower latency), so it matches the
+ * baseline and best numbers printed beside it. The session's own estimate, which discounts noise
+ * and decides whether the best is kept, is under `session`.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { IterationReport, SessionReport } from '../platform/types.js';
+import { knobDiff, type KnobChange, type KnobConfig, type UnitMap } from './knob-format.js';
+import type { Objective } from './options.js';
+
+export interface Performance {
+  readonly config: KnobConfig;
+  readonly tps: number | null;
+  readonly latency_ms: number | null;
+}
+
+export interface DemoReport {
+  readonly generated_at: string;
+  readonly agent_version: string;
+  readonly objective: Objective;
+  readonly pg_version: string | null;
+  readonly machine: { readonly cpus: number; readonly memory_bytes: number };
+  readonly workload: {
+    readonly tool: 'pgbench' | 'builtin';
+    readonly scale: number;
+    readonly clients: number;
+    readonly iterations: number;
+    readonly iteration_seconds: number;
+    readonly warmup_seconds: number;
+    readonly seed: number;
+  };
+  readonly baseline: Performance;
+  readonly best: (Performance & { readonly iteration: number }) | null;
+  readonly improvement_pct: number | null;
+  readonly knob_diff: readonly KnobChange[];
+  /** pg_settings.unit of every knob in the configurations above (their values are in these units). */
+  readonly knob_units: Readonly<Record<string, string | null>>;
+  readonly session: {
+    readonly final_source: 'best' | 'baseline' | null;
+    readonly estimated_improvement_pct: number | null;
+    readonly noise_sd_pct: number | null;
+    readonly threshold_pct: number | null;
+    readonly decision_reason: string | null;
+  };
+  readonly iterations: readonly IterationReport[];
+  readonly wall_seconds: number;
+}
+
+export interface DemoFacts {
+  readonly agentVersion: string;
+  readonly pgVersion: string;
+  readonly machine: { readonly cpus: number; readonly memoryBytes: number };
+  readonly workload: DemoReport['workload'];
+  readonly units: UnitMap;
+  readonly wallSeconds: number;
+  readonly now: Date;
+}
+
+/** Gain of `best` over `baseline` in percent, positive when better for the objective. */
+export function improvementPct(
+  objective: Objective,
+  baseline: number | null,
+  best: number | null,
+): number | null {
+  if (baseline === null || best === null || !(baseline > 0) || !(best > 0)) return null;
+  return objective === 'tps' ? (best / baseline - 1) * 100 : (1 - best / baseline) * 100;
+}
+
+export function objectiveOf(
+  objective: Objective,
+  p: { tps: number | null; latency_ms: number | null },
+): number | null {
+  return objective === 'tps' ? p.tps : p.latency_ms;
+}
+
+function unitsFor(s: SessionReport, units: UnitMap): Record<string, string | null> {
+  const names = new Set<string>(Object.keys(s.baseline?.config ?? {}));
+  for (const it of s.iterations) for (const k of Object.keys(it.config)) names.add(k);
+  return Object.fromEntries([...names].sort().map((n) => [n, units[n] ?? null]));
+}
+
+export function buildDemoReport(s: SessionReport, f: DemoFacts): DemoReport {
+  const baseline: Performance = {
+    config: { ...(s.baseline?.config ?? {}) },
+    tps: s.baseline?.tps ?? null,
+    latency_ms: s.baseline?.latency_ms ?? null,
+  };
+  const best = s.best
+    ? {
+        iteration: s.best.iteration,
+        config: { ...s.best.config },
+        tps: s.best.tps,
+        latency_ms: s.best.latency_ms,
+      }
+    : null;
+  return {
+    generated_at: f.now.toISOString(),
+    agent_version: f.agentVersion,
+    objective: s.objective,
+    pg_version: s.pg_version ?? f.pgVersion,
+    machine: {
+      cpus: s.machine.cpus ?? f.machine.cpus,
+      memory_bytes: s.machine.memory_bytes ?? f.machine.memoryBytes,
+    },
+    workload: f.workload,
+    baseline,
+    best,
+    improvement_pct: best
+      ? improvementPct(s.objective, objectiveOf(s.objective, baseline), objectiveOf(s.objective, best))
+      : null,
+    knob_diff: best ? knobDiff(baseline.config, best.config, f.units) : [],
+    knob_units: unitsFor(s, f.units),
+    session: {
+      final_source: s.final?.source ?? null,
+      estimated_improvement_pct: s.improvement_pct,
+      noise_sd_pct: s.noise?.sd_pct ?? null,
+      threshold_pct: s.noise?.threshold_pct ?? null,
+      decision_reason: s.decision_reason,
+    },
+    iterations: s.iterations,
+    wall_seconds: Math.round(f.wallSeconds * 10) / 10,
+  };
+}
+
+export function writeJsonReport(dir: string, report: DemoReport): string {
+  const file = path.join(dir, 'report.json');
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  return file;
+}
