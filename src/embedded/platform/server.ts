@@ -6,15 +6,13 @@
  * resumes the session with the same API key and database id (and the same port when it is free), so
  * an agent that keeps running, or is restarted with the same settings, carries on.
  */
-import { randomInt, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { emptyFacts } from './agent-facts.js';
 import { Orchestrator, type OrchestratorEvent } from './orchestrator.js';
 import { sessionReport, sessionStatus } from './report.js';
 import { createRequestHandler } from './routes.js';
-import { loadState, saveReport, stateText, writeStateText, type PersistedState } from './state-store.js';
+import { initialState, loadState, saveReport, stateText, writeStateText } from './state-store.js';
 import type {
   EmbeddedPlatform,
   EmbeddedPlatformOptions,
@@ -31,7 +29,7 @@ export async function startEmbeddedPlatform(options: EmbeddedPlatformOptions): P
   const now = options.now ?? Date.now;
   const log = options.log;
   const resumed = loadState(options.stateDir);
-  const state = resumed ?? freshState(options, now());
+  const state = resumed ?? initialState(options, now());
   if (resumed) {
     log.info(
       { stateDir: options.stateDir, phase: resumed.phase, settings: resumed.settings },
@@ -172,34 +170,6 @@ export async function startEmbeddedPlatform(options: EmbeddedPlatformOptions): P
       persist();
       done.reject(new Error('embedded platform: closed before the session finished'));
     },
-  };
-}
-
-function freshState(options: EmbeddedPlatformOptions, at: number): PersistedState {
-  return {
-    version: 1,
-    apiKey: randomUUID(),
-    databaseId: randomUUID(),
-    port: 0,
-    settings: {
-      iterations: options.iterations,
-      iterationSeconds: options.iterationSeconds,
-      warmupSeconds: options.warmupSeconds,
-      objective: options.objective,
-      seed: (options.seed ?? randomInt(0, 2 ** 31)) >>> 0,
-    },
-    phase: 'waiting-for-agent',
-    startedAt: at,
-    finishedAt: null,
-    facts: emptyFacts(),
-    knobMeta: {},
-    session: null,
-    lastActive: null,
-    pending: null,
-    samples: [],
-    notes: {},
-    final: null,
-    lastError: null,
   };
 }
 

@@ -8,13 +8,14 @@
  * with the next request's mutation.
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { randomInt, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { FinalDecision, Objective, SessionState } from '../tuner/index.js';
-import type { AgentFacts } from './agent-facts.js';
+import { emptyFacts, type AgentFacts } from './agent-facts.js';
 import type { ActiveSnapshot, KnobMeta } from './config-match.js';
 import type { Sample } from './measurements.js';
 import type { Config } from '../tuner/index.js';
-import type { Phase } from './types.js';
+import type { EmbeddedPlatformOptions, Phase } from './types.js';
 
 export const STATE_FILE = 'state.json';
 export const REPORT_FILE = 'report.json';
@@ -85,6 +86,41 @@ export interface PersistedState {
   notes: Record<string, string>;
   final: FinalDecision | null;
   lastError: string | null;
+}
+
+/** A new session: random API key and database id (UUIDs, as the agent's config validation expects). */
+export function initialState(
+  options: Pick<
+    EmbeddedPlatformOptions,
+    'iterations' | 'iterationSeconds' | 'warmupSeconds' | 'objective' | 'seed'
+  >,
+  at: number,
+): PersistedState {
+  return {
+    version: 1,
+    apiKey: randomUUID(),
+    databaseId: randomUUID(),
+    port: 0,
+    settings: {
+      iterations: options.iterations,
+      iterationSeconds: options.iterationSeconds,
+      warmupSeconds: options.warmupSeconds,
+      objective: options.objective,
+      seed: (options.seed ?? randomInt(0, 2 ** 31)) >>> 0,
+    },
+    phase: 'waiting-for-agent',
+    startedAt: at,
+    finishedAt: null,
+    facts: emptyFacts(),
+    knobMeta: {},
+    session: null,
+    lastActive: null,
+    pending: null,
+    samples: [],
+    notes: {},
+    final: null,
+    lastError: null,
+  };
 }
 
 export function writeAtomic(file: string, text: string): void {

@@ -1,0 +1,254 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Logger } from '../../log.js';
+import { buildSpace, type Config } from '../tuner/index.js';
+import { Orchestrator } from './orchestrator.js';
+import { initialState, loadState, saveState, STATE_FILE, type PersistedState } from './state-store.js';
+
+const noop = (): void => undefined;
+const log = { debug: noop, info: noop, warn: noop, error: noop } as unknown as Logger;
+const MEMORY = 8 * 1024 ** 3;
+const KNOBS = buildSpace({
+  memoryBytes: MEMORY,
+  cpuCount: 4,
+  maxConnections: 100,
+  pgMajor: 16,
+  restartsAllowed: true,
+}).knobs;
+const DEFAULTS: Config = {
+  shared_buffers: 16384,
+  effective_cache_size: 524288,
+  work_mem: 4096,
+  maintenance_work_mem: 65536,
+  wal_buffers: 512,
+  max_wal_size: 1024,
+  min_wal_size: 80,
+  checkpoint_timeout: 300,
+  checkpoint_completion_target: 0.9,
+  random_page_cost: 4,
+  seq_page_cost: 1,
+  effective_io_concurrency: 1,
+  default_statistics_target: 100,
+  bgwriter_delay: 200,
+  bgwriter_lru_maxpages: 100,
+  bgwriter_lru_multiplier: 2,
+  max_parallel_workers_per_gather: 2,
+  max_parallel_workers: 8,
+  max_worker_processes: 8,
+  commit_delay: 0,
+  commit_siblings: 5,
+  wal_compression: 'off',
+  jit: 'on',
+};
+
+const systemInfo = {
+  system_info: {
+    node_memory_total: { type: 'bytes', value: MEMORY },
+    node_cpu_count: { type: 'int', value: 4 },
+    pg_max_connections: { type: 'int', value: 100 },
+    pg_version: { type: 'string', value: '16.4' },
+  },
+};
+
+class Harness {
+  t = 1_700_000_000_000;
+  settings: Config = { ...DEFAULTS };
+  readonly o: Orchestrator;
+
+  constructor(
+    state: PersistedState = initialState(
+      { iterations: 5, iterationSeconds: 10, warmupSeconds: 5, objective: 'tps', seed: 3 },
+      0,
+    ),
+    applyTimeoutMs = 60_000,
+  ) {
+    this.o = new Orchestrator(state, { log, now: () => this.t, applyTimeoutMs, heartbeatGraceMs: 20_000 });
+  }
+
+  postActive(): void {
+    this.o.activeConfig({
+      config: KNOBS.map((k) => ({
+        name: k.name,
+        setting: this.settings[k.name],
+        unit: k.unit,
+        vartype: k.type === 'int' ? 'integer' : k.type,
+        context: k.restart ? 'postmaster' : 'sighup',
+      })),
+    });
+  }
+
+  start(allowRestart: boolean | null = true): void {
+    if (allowRestart !== null) this.o.heartbeat({ allow_restart: allowRestart });
+    this.o.systemInfo(systemInfo);
+    this.postActive();
+  }
+
+  /** The agent's config tick: fetch, apply everything, post the active config. */
+  agentTick(): Config | null {
+    const rec = this.o.recommendation()[0] as
+      { config: { name: string; setting: number | string }[] } | undefined;
+    if (rec) for (const r of rec.config) this.settings[r.name] = r.setting;
+    this.postActive();
+    return rec ? Object.fromEntries(rec.config.map((r) => [r.name, r.setting])) : null;
+  }
+
+  sample(tps: number): void {
+    this.o.catalog('database_transactions', {
+      collected_at: new Date(this.t).toISOString(),
+      rows: [{ xact_commit: 1, tps }],
+    });
+  }
+
+  /** Advance the clock by `ms` in 1 s steps, one TPS sample per step; the agent ticks too when `agent`. */
+  run(ms: number, tps = 100, agent = true): void {
+    for (let i = 0; i < ms; i += 1000) {
+      this.t += 1000;
+      if (agent) this.agentTick();
+      this.sample(tps);
+      this.o.tick();
+    }
+  }
+}
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('orchestrator', () => {
+  it('starts with the baseline and discards samples of the warm-up', () => {
+    const h = new Harness();
+    h.start();
+    expect(h.o.state.phase).toBe('measuring'); // the baseline is what runs: confirmed at once
+    h.t += 4000;
+    h.sample(1); // inside the 5 s warm-up
+    h.t += 2000;
+    h.sample(100);
+    expect(h.o.state.samples.map((s) => s.value)).toEqual([100]);
+    h.t += 9000;
+    h.sample(200);
+    expect(h.o.state.session?.history[0]?.measurement).toMatchObject({ tps: 150, samples: [100, 200] });
+    expect(h.o.state.phase).toBe('applying');
+    expect(h.o.state.pending).toMatchObject({ iteration: 1, target: 'iteration' });
+  });
+
+  it('waits for a heartbeat, then starts without restart knobs', () => {
+    const h = new Harness();
+    h.start(null);
+    expect(h.o.state.phase).toBe('waiting-for-agent');
+    h.t += 20_000;
+    h.o.tick();
+    expect(h.o.state.phase).toBe('measuring');
+    expect(h.o.space?.knob('shared_buffers')).toBeUndefined();
+  });
+
+  it('ignores a guardrail while applying and records one while measuring', () => {
+    const h = new Harness();
+    h.start();
+    h.run(15_000);
+    expect(h.o.state.phase).toBe('applying');
+    h.o.guardrail({ level: 'critical', type: 'memory' });
+    expect(h.o.state.session?.history[1]?.outcome).toBeUndefined();
+    h.agentTick();
+    expect(h.o.state.phase).toBe('measuring');
+    h.o.guardrail({ level: 'critical', type: 'memory' });
+    expect(h.o.state.session?.history[1]).toMatchObject({ outcome: 'infeasible', guardrail: 'memory' });
+    expect(h.agentTick()).toMatchObject({ work_mem: 4096, shared_buffers: 16384 });
+  });
+
+  it('counts a proposal as unappliable after an apply error or a timeout, never before it was served', () => {
+    const h = new Harness(undefined, 30_000);
+    h.start();
+    h.run(15_000);
+    const error = { error_type: 'restart_not_allowed', error_message: 'Failed to apply configuration: no' };
+    h.o.logEntry(error); // not fetched yet: about something else
+    expect(h.o.state.session?.history[1]?.outcome).toBeUndefined();
+    // The agent's settings drifted from the baseline meanwhile, so the revert is not applied at once.
+    h.settings.work_mem = 1234;
+    h.postActive();
+    h.o.recommendation();
+    h.o.logEntry(error);
+    expect(h.o.state.session?.history[1]).toMatchObject({ outcome: 'infeasible' });
+    expect(h.o.state.notes['1']).toBe('not applied: restart_not_allowed: no');
+    // The revert is served; the agent never shows it: after the timeout it is abandoned too.
+    h.o.recommendation();
+    h.t += 29_000;
+    h.postActive();
+    h.o.tick();
+    expect(h.o.state.session?.history[2]?.outcome).toBeUndefined();
+    h.t += 1000;
+    h.postActive();
+    h.o.tick();
+    expect(h.o.state.session?.history[2]).toMatchObject({ kind: 'revert', outcome: 'infeasible' });
+    expect(h.o.state.notes['2']).toMatch(/did not show the proposal within 30 s/);
+  });
+
+  it('falls back to the baseline when the best configuration cannot be applied at the end', () => {
+    const h = new Harness(
+      initialState({ iterations: 2, iterationSeconds: 10, warmupSeconds: 0, objective: 'tps', seed: 3 }, 0),
+    );
+    h.start();
+    h.run(10_000, 100);
+    h.agentTick();
+    // The settings are changed behind the platform's back: the final (PGTune) is not active, and fails.
+    h.settings = { ...DEFAULTS };
+    h.postActive();
+    h.run(10_000, 200, false); // PGTune doubles throughput: clearly the best
+    expect(h.o.state.phase).toBe('finalising');
+    expect(h.o.state.final?.source).toBe('best');
+    h.o.recommendation();
+    h.o.logEntry({ error_type: 'config_apply_error', error_message: 'x' });
+    expect(h.o.state.final).toMatchObject({
+      source: 'baseline',
+      iteration: 0,
+      config: h.o.state.session?.baseline,
+    });
+    expect(h.o.state.final?.reason).toMatch(
+      /^baseline: the best configuration \(iteration 1\) was not applied/,
+    );
+    // The agent already runs the baseline: confirmed on the spot.
+    expect(h.o.state.phase).toBe('done');
+  });
+
+  it('resumes from the saved state with the same pending proposal', () => {
+    const h = new Harness();
+    h.start();
+    h.run(15_000);
+    h.agentTick();
+    h.run(16_000, 120, false);
+    expect(h.o.state.pending).toMatchObject({ iteration: 2, appliedAt: null });
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'orchestrator-'));
+    dirs.push(dir);
+    const before = h.o.recommendation();
+    saveState(dir, h.o.state);
+    const loaded = loadState(dir);
+    expect(loaded).toEqual(JSON.parse(JSON.stringify(h.o.state)));
+    const resumed = new Orchestrator(loaded!, {
+      log,
+      now: () => h.t,
+      applyTimeoutMs: 60_000,
+      heartbeatGraceMs: 0,
+    });
+    expect(resumed.recommendation()).toEqual(before);
+    expect(resumed.state.session?.history.length).toBe(3);
+  });
+
+  it('refuses a damaged state file instead of starting over', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'orchestrator-'));
+    dirs.push(dir);
+    expect(loadState(dir)).toBeNull();
+    writeFileSync(path.join(dir, STATE_FILE), '{"version":1,');
+    expect(() => loadState(dir)).toThrow(/not valid JSON/);
+    writeFileSync(path.join(dir, STATE_FILE), '{"version":2}');
+    expect(() => loadState(dir)).toThrow(/unsupported version 2/);
+    saveState(
+      dir,
+      initialState({ iterations: 3, iterationSeconds: 1, warmupSeconds: 0, objective: 'latency' }, 5),
+    );
+    expect(JSON.parse(readFileSync(path.join(dir, STATE_FILE), 'utf8'))).toMatchObject({
+      phase: 'waiting-for-agent',
+    });
+  });
+});
