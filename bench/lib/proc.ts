@@ -1,0 +1,72 @@
+/**
+ * Reading a process's memory and CPU from /proc (Linux only).
+ * Fields: https://man7.org/linux/man-pages/man5/proc_pid_status.5.html and proc_pid_stat.5.html
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+let clkTck: number | undefined;
+/** Clock ticks per second for utime/stime (`getconf CLK_TCK`, 100 on Linux in practice). */
+export function clockTicks(): number {
+  if (clkTck === undefined) {
+    try {
+      clkTck = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+    } catch {
+      clkTck = 100;
+    }
+  }
+  return clkTck;
+}
+
+/** VmRSS and VmHWM in bytes, or null when the process is gone. */
+export function readMemory(pid: number): { rss: number; hwm: number } | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (key: string) =>
+      Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+    return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+  } catch {
+    return null;
+  }
+}
+
+/** utime + stime in seconds, or null when the process is gone. */
+export function readCpuSeconds(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may contain spaces and parentheses: split after the last ')'.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // rest[0] is field 3 (state), so utime (field 14) is rest[11] and stime (field 15) rest[12].
+    return (Number(rest[11]) + Number(rest[12])) / clockTicks();
+  } catch {
+    return null;
+  }
+}
+
+export interface ProcSample {
+  /** Seconds since sampling started. */
+  t: number;
+  rss: number;
+  hwm: number;
+  cpuSeconds: number;
+}
+
+/** Sample `pid` every `intervalMs` (first sample immediately); `stop()` returns the samples. */
+export function sampleProcess(pid: number, intervalMs: number): { stop(): ProcSample[] } {
+  const samples: ProcSample[] = [];
+  const t0 = performance.now();
+  const take = () => {
+    const mem = readMemory(pid);
+    const cpu = readCpuSeconds(pid);
+    if (mem && cpu !== null) samples.push({ t: (performance.now() - t0) / 1000, ...mem, cpuSeconds: cpu });
+  };
+  take();
+  const timer = setInterval(take, intervalMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      take();
+      return samples;
+    },
+  };
+}
