@@ -28,18 +28,22 @@ const TIME_US: readonly [string, number][] = [
 ];
 
 /**
- * The largest unit that divides the amount exactly (as SHOW prints it); when none above the base
- * does, the largest unit the amount reaches, to 3 significant digits (18513064kB reads 17.7GB).
+ * The largest unit that divides the amount exactly (as SHOW prints it). When none above the base
+ * unit does and the number would be long (over 4 digits), the largest unit it reaches, to 3
+ * significant digits: 18513064kB reads 17.7GB, while 90s stays 90s.
  */
 function humanAmount(amount: number, table: readonly [string, number][], baseSize: number): string {
   for (const [name, size] of table) {
     if (size > baseSize && amount !== 0 && amount % size === 0) return `${amount / size}${name}`;
   }
-  for (const [name, size] of table) {
-    if (size > baseSize && amount >= size) return `${Number((amount / size).toPrecision(3))}${name}`;
-  }
   const base = table.find(([, size]) => size <= baseSize) ?? table.at(-1);
-  return `${amount / (base?.[1] ?? 1)}${base?.[0] ?? ''}`;
+  const inBase = amount / (base?.[1] ?? 1);
+  if (Math.abs(inBase) >= 10_000) {
+    for (const [name, size] of table) {
+      if (amount >= size) return `${Number((amount / size).toPrecision(3))}${name}`;
+    }
+  }
+  return `${inBase}${base?.[0] ?? ''}`;
 }
 
 /** Trim a real to at most 4 significant decimals without trailing zeros (1.1 stays 1.1). */

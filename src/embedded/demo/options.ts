@@ -78,7 +78,8 @@ export function resolveDemoOptions(flags: DemoFlags, cwd: string, randomSeed: ()
   const majors = ALL_MAJORS as readonly number[];
   const pgMajor = integer('pg-major', flags.pgMajor, DEFAULT_MAJOR, Math.min(...majors), Math.max(...majors));
   return {
-    iterations: integer('iterations', flags.iterations, d.iterations, 1, 200),
+    // The platform needs the baseline plus at least one proposal.
+    iterations: integer('iterations', flags.iterations, d.iterations, 2, 200),
     iterationSeconds: integer('iteration-seconds', flags.iterationSeconds, d.iterationSeconds, 2, 3600),
     warmupSeconds: integer('warmup-seconds', flags.warmupSeconds, d.warmupSeconds, 0, 600),
     pgMajor,

@@ -1,0 +1,81 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../cli/usage-error.js';
+import { resolveDemoOptions } from './options.js';
+
+const seed = () => 42;
+
+describe('demo options', () => {
+  it('defaults: 20 × 20 s, PG 17, scale 10, 8 clients, tps, cwd', () => {
+    expect(resolveDemoOptions({}, '/w', seed)).toEqual({
+      iterations: 20,
+      iterationSeconds: 20,
+      warmupSeconds: 5,
+      pgMajor: 17,
+      scale: 10,
+      clients: 8,
+      objective: 'tps',
+      quick: false,
+      keep: false,
+      outDir: '/w',
+      seed: 42,
+      workload: 'auto',
+    });
+  });
+
+  it('--quick shortens the session; explicit flags still win', () => {
+    const q = resolveDemoOptions({ quick: true }, '/w', seed);
+    expect([q.iterations, q.iterationSeconds, q.warmupSeconds, q.scale]).toEqual([6, 8, 2, 2]);
+    expect(resolveDemoOptions({ quick: true, iterations: '3', scale: '1' }, '/w', seed)).toMatchObject({
+      iterations: 3,
+      scale: 1,
+      iterationSeconds: 8,
+    });
+  });
+
+  it('defaults fit in about 10 minutes of measurement and quick in about 2', () => {
+    const budget = (o: { iterations: number; iterationSeconds: number; warmupSeconds: number }) =>
+      o.iterations * (o.iterationSeconds + o.warmupSeconds);
+    expect(budget(resolveDemoOptions({}, '/w', seed))).toBeLessThanOrEqual(540);
+    expect(budget(resolveDemoOptions({ quick: true }, '/w', seed))).toBeLessThanOrEqual(90);
+  });
+
+  it('resolves --out against cwd and parses every flag', () => {
+    const o = resolveDemoOptions(
+      {
+        out: 'r',
+        pgMajor: '13',
+        clients: '2',
+        objective: 'latency',
+        keep: true,
+        seed: '7',
+        workload: 'builtin',
+      },
+      '/w',
+      seed,
+    );
+    expect(o).toMatchObject({
+      outDir: path.resolve('/w', 'r'),
+      pgMajor: 13,
+      clients: 2,
+      objective: 'latency',
+      keep: true,
+      seed: 7,
+      workload: 'builtin',
+    });
+  });
+
+  it.each([
+    [{ iterations: '1' }, /--iterations must be an integer from 2/],
+    [{ iterations: 'x' }, /--iterations/],
+    [{ pgMajor: '12' }, /--pg-major must be an integer from 13 to 18/],
+    [{ pgMajor: '19' }, /--pg-major/],
+    [{ scale: '0' }, /--scale/],
+    [{ clients: '2.5' }, /--clients/],
+    [{ objective: 'qps' }, /--objective must be one of tps, latency/],
+    [{ iterationSeconds: '1' }, /--iteration-seconds/],
+  ])('rejects %o', (flags, message) => {
+    expect(() => resolveDemoOptions(flags, '/w', seed)).toThrow(UsageError);
+    expect(() => resolveDemoOptions(flags, '/w', seed)).toThrow(message);
+  });
+});
