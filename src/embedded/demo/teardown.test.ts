@@ -8,7 +8,7 @@ describe('Teardown', () => {
     t.add({ name: 'temp dir', run: () => void order.push('temp dir') });
     t.add({ name: 'postgres', run: () => Promise.reject(new Error('boom')) });
     t.add({ name: 'hang', timeoutMs: 50, run: () => new Promise<void>(() => undefined) });
-    t.add({ name: 'workload', run: async () => void order.push('workload') });
+    t.add({ name: 'workload', run: () => Promise.resolve().then(() => void order.push('workload')) });
     const failures = await t.run();
     expect(order).toEqual(['workload', 'temp dir']);
     expect(failures).toEqual(['hang: timed out', 'postgres: boom']);
