@@ -90,13 +90,14 @@ export function applyProposal(db: Db, proposal: Proposal, opts: ApplyOptions = {
     };
     const started = Date.now();
     const action = await executePlan(db, validated, ctx);
-    log.info(
+    // The caller (CommonAgent) logs the outcome at info; this line adds the timing for debugging.
+    log.debug(
       {
         action,
         knobs: validated.changes.map((c) => `${c.name}=${c.proposed}`),
         durationMs: Date.now() - started,
       },
-      'configuration applied',
+      'apply pipeline finished',
     );
     return { plan: validated, action };
   }, opts.signal);

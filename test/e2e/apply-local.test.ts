@@ -119,7 +119,7 @@ describe('apply through the agent (--local)', () => {
       // At most one reload: pg_conf_load_time moved once, and the agent logged one apply.
       expect(await confLoadTime()).not.toBe(loadBefore);
       const applied = agent.logs().filter((l) => l.msg === 'configuration applied');
-      expect(applied).toHaveLength(1);
+      expect(applied, JSON.stringify(applied)).toHaveLength(1);
       expect(fake.requests('recommendation').length).toBeGreaterThanOrEqual(5);
       // The next active config carries the new values.
       const posts = fake.requests('configurations').filter((r) => r.method === 'POST');
