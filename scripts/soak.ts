@@ -78,7 +78,10 @@ async function main(): Promise<number> {
   try {
     const url = await createAgentRole(cluster);
     pgbenchInit({ port: cluster.port, user: 'postgres', database: 'postgres' });
-    load = pgbenchLoad({ port: cluster.port, user: 'postgres', database: 'postgres' }, { clients: 2, tps: 20 });
+    load = pgbenchLoad(
+      { port: cluster.port, user: 'postgres', database: 'postgres' },
+      { clients: 2, tps: 20 },
+    );
     let costIndex = 0;
     platform.setRecommendation(recommendation(RANDOM_PAGE_COSTS[0]!));
     agent = startAgent(['--local'], {

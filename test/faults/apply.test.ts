@@ -16,6 +16,7 @@ import { startPostgres, type PgCluster } from '../harness/postgres.js';
 import { createAgentRole } from './lib/agent-role.js';
 import { expectAlive, expectCleanStop, expectNoSecrets, launchAgent, logsWith } from './lib/agent-run.js';
 import { autoConfSettings, expectOldOrNew, readAutoConf } from './lib/auto-conf.js';
+import { note, secs } from './lib/observed.js';
 import { until } from './lib/wait.js';
 
 /** A restart batch: one postmaster knob and two reload knobs, so a half-applied state is visible. */
@@ -117,11 +118,12 @@ describe('apply faults (built CLI, allow_restart with a restart script)', () => 
     const { f, a } = await startWith(script('hang.sh', 'exec sleep 600'));
     const t0 = Date.now();
     f.setRecommendation(recommendation(PROPOSED));
-    const [err] = await until('config_apply_error', () => applyErrors(f).length > 0 && applyErrors(f), 60_000);
+    const err = await until('config_apply_error', () => applyErrors(f)[0], 60_000);
+    note(`config_apply_error after ${secs(Date.now() - t0)}`);
     expect(Date.now() - t0).toBeLessThan(6_000 + 20_000); // the timeout plus rollback, not the script's 600 s
-    expect(err!.type).toBe('config_apply_error');
-    expect(err!.message).toMatch(/restart script .*hang\.sh failed \(timed out and was killed\)/);
-    expect(err!.message).toContain('rolled back to the previous settings');
+    expect(err.type).toBe('config_apply_error');
+    expect(err.message).toMatch(/restart script .*hang\.sh failed \(timed out and was killed\)/);
+    expect(err.message).toContain('rolled back to the previous settings');
     expect(expectOldOrNew(cluster.dataDir, original, PROPOSED)).toBe('old');
     expect(await live()).toEqual(DEFAULTS);
     expect(cluster.postmasterPid()).toBe(pid);
@@ -133,14 +135,15 @@ describe('apply faults (built CLI, allow_restart with a restart script)', () => 
   it('restart script fails (exit 1): rolled back, its output in the error, no second attempt for the same proposal', async () => {
     const { f, a } = await startWith(script('fail.sh', 'echo "restart refused by site policy" >&2\nexit 1'));
     f.setRecommendation(recommendation(PROPOSED));
-    const [err] = await until('config_apply_error', () => applyErrors(f).length > 0 && applyErrors(f), 60_000);
-    expect(err!.message).toMatch(/failed \(exit code 1\): restart refused by site policy/);
-    expect(err!.message).toContain('rolled back to the previous settings');
+    const err = await until('config_apply_error', () => applyErrors(f)[0], 60_000);
+    expect(err.message).toMatch(/failed \(exit code 1\): restart refused by site policy/);
+    expect(err.message).toContain('rolled back to the previous settings');
     expect(expectOldOrNew(cluster.dataDir, original, PROPOSED)).toBe('old');
     expect(await live()).toEqual(DEFAULTS);
     // The same proposal is not retried (and re-reported) every 0.5 s.
     await new Promise((r) => setTimeout(r, 3_000));
     expect(applyErrors(f)).toHaveLength(1);
+    note('one config_apply_error; auto.conf old state');
     expectAlive(a);
     expectNoSecrets(a, f.apiKey);
     await expectCleanStop(a);
@@ -151,13 +154,16 @@ describe('apply faults (built CLI, allow_restart with a restart script)', () => 
       DBT_POSTGRESQL_RESTART_TIMEOUT_SECONDS: '40',
     });
     f.setRecommendation(recommendation(UNSTARTABLE));
-    const [err] = await until('config_apply_error', () => applyErrors(f).length > 0 && applyErrors(f), 120_000);
-    expect(err!.type).toBe('config_apply_error');
-    expect(err!.message).toContain('rolled back to the previous settings');
+    const err = await until('config_apply_error', () => applyErrors(f)[0], 120_000);
+    expect(err.type).toBe('config_apply_error');
+    expect(err.message).toContain('rolled back to the previous settings');
     expect(cluster.isRunning()).toBe(true);
     expect(readAutoConf(cluster.dataDir)).toBe(original);
     expect(await live()).toEqual(DEFAULTS);
-    expect(logsWith(a, 'PostgreSQL is down; restored postgresql.auto.conf from the copy taken before the apply')).toHaveLength(1);
+    note('auto.conf byte-identical to the old file; server up on previous values');
+    expect(
+      logsWith(a, 'PostgreSQL is down; restored postgresql.auto.conf from the copy taken before the apply'),
+    ).toHaveLength(1);
     // Collection goes on after the rollback.
     const after = Date.now();
     await until('metrics after the rollback', () => f.requests('metrics').some((r) => r.at > after), 20_000);
@@ -173,10 +179,13 @@ describe('apply faults (built CLI, allow_restart with a restart script)', () => 
     f.setRecommendation(recommendation(PROPOSED));
     await a.waitForLog((l) => l.msg === 'restarting PostgreSQL to apply configuration', 30_000);
     // In the middle: ALTER SYSTEM done, the restart script running.
-    expect(autoConfSettings(readAutoConf(cluster.dataDir)).get('shared_buffers')).toBe(PROPOSED.shared_buffers);
+    expect(autoConfSettings(readAutoConf(cluster.dataDir)).get('shared_buffers')).toBe(
+      PROPOSED.shared_buffers,
+    );
     await expectCleanStop(a);
     expect(cluster.isRunning()).toBe(true);
     const state = expectOldOrNew(cluster.dataDir, original, PROPOSED);
+    note(`auto.conf ${state} state`);
     expect(await live()).toEqual(state === 'old' ? DEFAULTS : PROPOSED);
     expectNoSecrets(a, f.apiKey);
   });
@@ -189,9 +198,9 @@ describe('apply faults (built CLI, allow_restart with a restart script)', () => 
     const a = agent;
     await f.waitFor((r) => r.some((x) => x.endpoint === 'configurations'), 30_000);
     f.setRecommendation(recommendation(PROPOSED));
-    const [err] = await until('restart_not_allowed', () => applyErrors(f).length > 0 && applyErrors(f), 30_000);
-    expect(err!.type).toBe('restart_not_allowed');
-    expect(err!.message).toContain('shared_buffers');
+    const err = await until('restart_not_allowed', () => applyErrors(f)[0], 30_000);
+    expect(err.type).toBe('restart_not_allowed');
+    expect(err.message).toContain('shared_buffers');
     expect(readAutoConf(cluster.dataDir)).toBe(original);
     expect(await live()).toEqual(DEFAULTS);
     expect(cluster.postmasterPid()).toBe(pid);

@@ -21,6 +21,7 @@ import { PlatformClient } from '../../src/platform/client.js';
 import { FakePlatform } from '../harness/fake-platform.js';
 import { startPostgres, type PgCluster } from '../harness/postgres.js';
 import { AGENT_PASSWORD, createAgentRole } from './lib/agent-role.js';
+import { note } from './lib/observed.js';
 import { sleep, until } from './lib/wait.js';
 
 const HANG_DEADLINE_MS = 1_500;
@@ -93,7 +94,12 @@ beforeAll(async () => {
   collectorDb = createDb({ connectionUrl: url, readOnly: true, types: collectorTypes, log });
   const version = await serverVersion(db);
   const adapter = await local.create({ config, db, pgVersion: version, log, env });
-  const platform = new PlatformClient({ serverUrl: fake.url, apiKey: fake.apiKey, databaseId: fake.databaseId, log });
+  const platform = new PlatformClient({
+    serverUrl: fake.url,
+    apiKey: fake.apiKey,
+    databaseId: fake.databaseId,
+    log,
+  });
   assembled = assembleAgent({
     config,
     adapter,
@@ -125,22 +131,29 @@ describe('collector faults (in-process assembleAgent)', () => {
     const reports = panicReports('fault_throw');
     expect(reports.map((r) => /consecutive panics: (\d+)/.exec(r.message)?.[1])).toEqual(['1', '10']);
     expect(reports[0]!.message).toContain('TypeError');
+    note(`${assembled.guard.count('fault_throw')} panics, ${reports.length} reports`);
     expect(reports[0]!.message).toContain('collectors.test.ts'); // the stack, for whoever fixes it
   });
 
   it('the other collectors keep shipping while one panics and one hangs', async () => {
     const from = Date.now();
     await sleep(3_000);
-    const shipped = new Set(fake.requests('catalog').filter((r) => r.at > from).map((r) => r.path));
+    const shipped = new Set(
+      fake
+        .requests('catalog')
+        .filter((r) => r.at > from)
+        .map((r) => r.path),
+    );
     for (const name of ['server_uptime', 'database_connections', 'system_db_size', 'wait_events']) {
       expect(shipped.has(name), `${name} shipped during the faults`).toBe(true);
     }
     expect(fake.requests('metrics').filter((r) => r.at > from).length).toBeGreaterThanOrEqual(3);
     expect(fake.requests('POST configurations').filter((r) => r.at > from).length).toBeGreaterThanOrEqual(3);
     expect(fake.violations).toEqual([]);
+    note(`${shipped.size} catalog endpoints shipped in 3 s`);
   });
 
-  it('the hang is cut at its deadline, reported once as fault_hang_panic, and the collector runs again', async () => {
+  it('the hang is cut at its deadline, reported once as fault_hang_panic, and the collector runs again', () => {
     const reports = panicReports('fault_hang');
     expect(reports.length).toBeGreaterThanOrEqual(1);
     expect(reports[0]!.message).toContain(`timed out after ${HANG_DEADLINE_MS} ms`);
@@ -150,6 +163,7 @@ describe('collector faults (in-process assembleAgent)', () => {
     // Cut at 1.5 s, then scheduled again: with 100 ms ticks it has been called once per deadline.
     const elapsed = Date.now() - startedAt;
     expect(calls.hang).toBeGreaterThanOrEqual(2);
+    note(`${reports.length} report(s); ${calls.hang} calls in ${(elapsed / 1000).toFixed(0)} s`);
     expect(calls.hang).toBeLessThanOrEqual(Math.ceil(elapsed / HANG_DEADLINE_MS) + 1);
   });
 
@@ -168,6 +182,7 @@ describe('collector faults (in-process assembleAgent)', () => {
     await assembled.runner.stop(5_000);
     stopMs = Date.now() - t0;
     expect(stopMs).toBeLessThan(7_000);
+    note(`runner.stop in ${stopMs} ms`);
     expect(output.length).toBeGreaterThan(0);
     expect(output).not.toContain(fake.apiKey);
     expect(output).not.toContain(AGENT_PASSWORD);

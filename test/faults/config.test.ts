@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakePlatform } from '../harness/fake-platform.js';
 import { startAgent, type AgentProcess } from '../harness/agent-process.js';
 import { AGENT_PASSWORD } from './lib/agent-role.js';
+import { note } from './lib/observed.js';
 
 const API_KEY = 'c0ffee00-1111-4222-8333-444455556666';
 const DATABASE_ID = 'c0ffee00-aaaa-4bbb-8ccc-ddddeeeeffff';
@@ -22,7 +23,8 @@ let dbConnections = 0;
 let dir: string;
 let agent: AgentProcess | undefined;
 
-const dbUrl = () => `postgres://dbtune_agent:${AGENT_PASSWORD}@127.0.0.1:${(dbListener.address() as net.AddressInfo).port}/postgres`;
+const dbUrl = () =>
+  `postgres://dbtune_agent:${AGENT_PASSWORD}@127.0.0.1:${(dbListener.address() as net.AddressInfo).port}/postgres`;
 
 function validEnv(): Record<string, string> {
   return {
@@ -52,6 +54,9 @@ async function runBroken(args: string[], env: Record<string, string>, secrets: s
   expect(fake.requests().length - before.requests).toBe(0);
   expect(dbConnections - before.db).toBe(0);
   expect(stderr).toContain('invalid configuration');
+  note(
+    `exit ${code}; ${stderr.trim().split('\n').length - 1} problem(s) listed; 0 requests, 0 DB connections`,
+  );
   return stderr;
 }
 
@@ -130,14 +135,18 @@ describe('configuration faults (built CLI)', () => {
     const env = validEnv();
     delete env.DBT_DBTUNE_API_KEY;
     const stderr = await runBroken([], { ...env, DBT_DBTUNE_API_KEY_FILE: '/nonexistent' });
-    expect(stderr).toMatch(/dbtune\.api_key: .*cannot read \/nonexistent \(ENOENT\).*\(env: DBT_DBTUNE_API_KEY_FILE\)/);
+    expect(stderr).toMatch(
+      /dbtune\.api_key: .*cannot read \/nonexistent \(ENOENT\).*\(env: DBT_DBTUNE_API_KEY_FILE\)/,
+    );
   });
 
   it('unreadable connection-URL secret file (a directory): exit 2, no password or path content echoed', async () => {
     const env = validEnv();
     delete env.DBT_POSTGRESQL_CONNECTION_URL;
     const stderr = await runBroken([], { ...env, DBT_POSTGRESQL_CONNECTION_URL_FILE: dir });
-    expect(stderr).toMatch(/postgresql\.connection_url: .*cannot read .*\(EISDIR\).*\(env: DBT_POSTGRESQL_CONNECTION_URL_FILE\)/);
+    expect(stderr).toMatch(
+      /postgresql\.connection_url: .*cannot read .*\(EISDIR\).*\(env: DBT_POSTGRESQL_CONNECTION_URL_FILE\)/,
+    );
   });
 
   it('missing required settings: exit 2, each required key named with its env var', async () => {

@@ -14,6 +14,7 @@ import { startPostgres, type PgCluster } from '../harness/postgres.js';
 import { AGENT_PASSWORD, AGENT_ROLE, createAgentRole } from './lib/agent-role.js';
 import { expectAlive, expectCleanStop, expectNoSecrets, launchAgent, logsWith } from './lib/agent-run.js';
 import { expectOldOrNew, readAutoConf } from './lib/auto-conf.js';
+import { note, secs } from './lib/observed.js';
 import { observe } from './lib/sessions.js';
 import { startStandby, type Standby } from './lib/standby.js';
 import { sleep, until } from './lib/wait.js';
@@ -60,11 +61,18 @@ const after = (f: FakePlatform, target: string, t: number) => f.requests(target)
 
 async function expectCollectingAgain(f: FakePlatform, since: number, withinMs: number): Promise<void> {
   await until('a catalog POST after the fault', () => after(f, 'catalog', since).length > 0, withinMs);
-  await until('an active-config POST after the fault', () => after(f, 'POST configurations', since).length > 0, withinMs);
+  await until(
+    'an active-config POST after the fault',
+    () => after(f, 'POST configurations', since).length > 0,
+    withinMs,
+  );
+  note(`collecting again +${secs((after(f, 'catalog', since)[0]?.at ?? since) - since)}`);
 }
 
 async function agentSessions(): Promise<number> {
-  const rows = await cluster.sql(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'dbtune-agent'`);
+  const rows = await cluster.sql(
+    `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'dbtune-agent'`,
+  );
   return Number(rows[0]?.n);
 }
 
@@ -101,6 +109,7 @@ describe('database faults (built CLI)', () => {
     expectAlive(a);
     expect(after(f, 'heartbeat', stoppedAt).length).toBeGreaterThanOrEqual(3);
     expect(logsWith(a, 'database unreachable; pausing collection')).toHaveLength(1);
+    note(`${after(f, 'heartbeat', stoppedAt).length} heartbeats while down`);
     await cluster.start();
     const startedAt = Date.now();
     await a.waitForLog((l) => l.msg === 'database reachable again; resuming collection', 40_000);
@@ -174,7 +183,12 @@ describe('database faults (built CLI)', () => {
     expect(after(f, 'heartbeat', from).length).toBeGreaterThanOrEqual(3);
     // Rejected connection attempts while full: a monitoring agent must not hammer a saturated
     // server (peer survey §10.1). The health gate's pinger backs off 1, 2, 4 s…; allow 2 per second.
-    const rejected = (readFileSync(cluster.logFile, 'utf8').slice(logBefore).match(/too many clients already/g) ?? []).length;
+    const rejected = (
+      readFileSync(cluster.logFile, 'utf8')
+        .slice(logBefore)
+        .match(/too many clients already/g) ?? []
+    ).length;
+    note(`${rejected} rejected agent connection attempts in 8 s`);
     expect(rejected, `${rejected} rejected connection attempts in 8 s`).toBeLessThanOrEqual(16);
     await Promise.all(fillers.splice(0).map((c) => c.end().catch(() => undefined)));
     const freedAt = Date.now();
@@ -200,14 +214,19 @@ describe('database faults (built CLI)', () => {
     // apply goes through; what must hold is that it is complete and verified, or reported and undone.
     await until(
       'the apply to finish or be reported',
-      () => logsWith(a, 'configuration applied').length > 0 || reportsAfter(f, from).some((r) => r.type === 'config_apply_error'),
+      () =>
+        logsWith(a, 'configuration applied').length > 0 ||
+        reportsAfter(f, from).some((r) => r.type === 'config_apply_error'),
       30_000,
     );
     const state = expectOldOrNew(cluster.dataDir, before, { random_page_cost: '1.7' });
+    note(`apply: auto.conf ${state} state`);
     const [live] = await cluster.sql(`SELECT setting FROM pg_settings WHERE name = 'random_page_cost'`);
     expect(live!.setting).toBe(state === 'new' ? '1.7' : '4');
     await expectCollectingAgain(f, Date.now(), 15_000);
-    expect(reportsAfter(f, from).filter((r) => r.type.endsWith('_error') && r.type !== 'config_apply_error')).toEqual([]);
+    expect(
+      reportsAfter(f, from).filter((r) => r.type.endsWith('_error') && r.type !== 'config_apply_error'),
+    ).toEqual([]);
     expectAlive(a);
     expectNoSecrets(a, f.apiKey);
     await expectCleanStop(a);
@@ -237,13 +256,17 @@ describe('database faults (built CLI)', () => {
     f.setRecommendation(reloadRecommendation(1.3));
     await until(
       'the apply to finish or be reported',
-      () => logsWith(a, 'configuration applied').length > 0 || reportsAfter(f, from).some((r) => r.type === 'config_apply_error'),
+      () =>
+        logsWith(a, 'configuration applied').length > 0 ||
+        reportsAfter(f, from).some((r) => r.type === 'config_apply_error'),
       30_000,
     );
-    expectOldOrNew(sb.dataDir, before, { random_page_cost: '1.3' });
+    note(`apply: auto.conf ${expectOldOrNew(sb.dataDir, before, { random_page_cost: '1.3' })} state`);
     await expectCollectingAgain(f, Date.now(), 15_000);
     // Recovery-only errors (e.g. functions that cannot run during recovery) are not collector errors.
-    expect(reportsAfter(f, 0).filter((r) => r.type.endsWith('_error') && r.type !== 'config_apply_error')).toEqual([]);
+    expect(
+      reportsAfter(f, 0).filter((r) => r.type.endsWith('_error') && r.type !== 'config_apply_error'),
+    ).toEqual([]);
     expect(logsWith(a, 'task panicked')).toEqual([]);
     expectAlive(a);
     expectNoSecrets(a, f.apiKey);
@@ -279,11 +302,19 @@ describe('database faults (built CLI)', () => {
     // Responsive: heartbeats kept their 1.5 s rhythm.
     expect(Math.max(...heartbeatGaps(f, lockedAt))).toBeLessThan(4_000);
     const lockErrors = reportsAfter(f, lockedAt).filter((r) => /lock timeout/.test(r.message));
+    note(
+      `max ${maxWaiters} lock waiters, ${maxSessions} agent sessions, ${lockErrors.length} lock-timeout reports, longest heartbeat gap ${secs(Math.max(...heartbeatGaps(f, lockedAt)))}`,
+    );
     expect(lockErrors.length).toBeGreaterThan(0);
     await holder.query('ROLLBACK');
     const releasedAt = Date.now();
     await expectCollectingAgain(f, releasedAt, 30_000);
-    await until('pg_class shipped again', () => after(f, 'pg_stat_user_tables', releasedAt).length > 0 || after(f, 'pg_class', releasedAt).length > 0, 40_000);
+    await until(
+      'pg_class shipped again',
+      () =>
+        after(f, 'pg_stat_user_tables', releasedAt).length > 0 || after(f, 'pg_class', releasedAt).length > 0,
+      40_000,
+    );
     expectNoSecrets(a, f.apiKey);
     await expectCleanStop(a);
   });
@@ -313,9 +344,16 @@ describe('database faults (built CLI)', () => {
     expect(Math.max(...heartbeatGaps(f, lockedAt))).toBeLessThan(4_000);
     const killed = reportsAfter(f, lockedAt).find((r) => /statement timeout/.test(r.message))!;
     const collector = killed.type.replace(/_error$/, '');
+    note(`${killed.type}: statement timeout`);
     await holder.query('ROLLBACK');
     const releasedAt = Date.now();
-    await until(`${collector} shipping again`, () => after(f, collector, releasedAt).length > 0 || logsWith(a, 'task recovered').some((l) => l.task === collector), 40_000);
+    await until(
+      `${collector} shipping again`,
+      () =>
+        after(f, collector, releasedAt).length > 0 ||
+        logsWith(a, 'task recovered').some((l) => l.task === collector),
+      40_000,
+    );
     await expectCollectingAgain(f, releasedAt, 20_000);
     expectNoSecrets(a, f.apiKey);
     await expectCleanStop(a);

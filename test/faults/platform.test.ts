@@ -10,12 +10,22 @@ import type { AgentProcess } from '../harness/agent-process.js';
 import { startPostgres, type PgCluster } from '../harness/postgres.js';
 import { createAgentRole } from './lib/agent-role.js';
 import { expectAlive, expectCleanStop, expectNoSecrets, launchAgent, logsWith } from './lib/agent-run.js';
+import { note, secs } from './lib/observed.js';
 import { rssMb } from './lib/proc.js';
 import { startTlsFront, type TlsFront } from './lib/tls-front.js';
 import { sleep, until } from './lib/wait.js';
 
 const FAULT_MS = 6_000;
-const ENDPOINTS = ['heartbeat', 'metrics', 'system-info', 'configurations', 'guardrails', 'log-entries', 'catalog', 'raw-logs'];
+const ENDPOINTS = [
+  'heartbeat',
+  'metrics',
+  'system-info',
+  'configurations',
+  'guardrails',
+  'log-entries',
+  'catalog',
+  'raw-logs',
+];
 
 let pg: PgCluster;
 let url: string;
@@ -42,7 +52,9 @@ afterAll(async () => {
 });
 
 /** Start a fake and the agent, and wait until the agent is shipping metrics. */
-async function upAndRunning(extra: Record<string, string> = {}): Promise<{ fake: FakePlatform; agent: AgentProcess }> {
+async function upAndRunning(
+  extra: Record<string, string> = {},
+): Promise<{ fake: FakePlatform; agent: AgentProcess }> {
   fake = await FakePlatform.start();
   agent = launchAgent(fake, url, extra);
   await fake.waitFor((r) => r.some((x) => x.endpoint === 'metrics'), 30_000);
@@ -55,7 +67,15 @@ const after = (f: FakePlatform, target: string, t: number) => f.requests(target)
 async function expectRecovery(f: FakePlatform, since: number, withinMs: number): Promise<void> {
   await until('a heartbeat after the fault', () => after(f, 'heartbeat', since).length > 0, withinMs);
   await until('metrics after the fault', () => after(f, 'metrics', since).length > 0, withinMs);
-  await until('an active-config POST after the fault', () => after(f, 'POST configurations', since).length > 0, withinMs);
+  await until(
+    'an active-config POST after the fault',
+    () => after(f, 'POST configurations', since).length > 0,
+    withinMs,
+  );
+  const first = (t: string) => (after(f, t, since)[0]?.at ?? since) - since;
+  note(
+    `recovered: heartbeat +${secs(first('heartbeat'))}, metrics +${secs(first('metrics'))}, config +${secs(first('POST configurations'))}`,
+  );
 }
 
 describe('platform faults (built CLI)', () => {
@@ -86,6 +106,9 @@ describe('platform faults (built CLI)', () => {
     expect(beats.length).toBeGreaterThanOrEqual(2);
     expect(beats.length).toBeLessThanOrEqual(12);
     const all = f.requests().filter((r) => r.at > from && r.at <= clearedAt);
+    note(
+      `${beats.length} heartbeat attempts, ${(all.length / (FAULT_MS / 1000)).toFixed(1)} requests/s during the fault`,
+    );
     expect(all.length / (FAULT_MS / 1000)).toBeLessThan(60); // requests per second, all tasks together
     await expectRecovery(f, clearedAt, 25_000);
     // The failure log: the first failure warns, repeats are debug.
@@ -99,10 +122,15 @@ describe('platform faults (built CLI)', () => {
     const { fake: f, agent: a } = await upAndRunning();
     const from = Date.now();
     f.reply('heartbeat', { status: 429, retryAfter: 3, body: 'slow down' }, 2);
-    await until('two throttled heartbeats and a retry', () => after(f, 'heartbeat', from).length >= 3, 20_000);
+    await until(
+      'two throttled heartbeats and a retry',
+      () => after(f, 'heartbeat', from).length >= 3,
+      20_000,
+    );
     const [first, second, third] = after(f, 'heartbeat', from);
     expect(second!.at - first!.at).toBeGreaterThanOrEqual(2_900);
     expect(third!.at - second!.at).toBeGreaterThanOrEqual(2_900);
+    note(`retries after ${secs(second!.at - first!.at)} and ${secs(third!.at - second!.at)}`);
     // The third attempt was accepted (204); the schedule goes on.
     const t = third!.at;
     await until('the next scheduled heartbeat', () => after(f, 'heartbeat', t).length > 0, 10_000);
@@ -123,6 +151,7 @@ describe('platform faults (built CLI)', () => {
     const beats = f.requests('heartbeat').filter((r) => r.at > from);
     expect(beats.length).toBeGreaterThanOrEqual(2);
     expect(beats.length).toBeLessThanOrEqual(6);
+    note(`${beats.length} heartbeat attempts in 10 s of 4 s delays`);
     f.clearReplies();
     const clearedAt = Date.now();
     await expectRecovery(f, clearedAt, 20_000);
@@ -145,6 +174,9 @@ describe('platform faults (built CLI)', () => {
     const failed = logsWith(a, 'task failed').filter((l) => l.task === 'config');
     expect(failed.length).toBe(1); // once, not every 0.5 s
     expect(String(failed[0]!.err)).toContain('cannot decode recommendation');
+    note(
+      `one 'task failed' warning for config; ${after(f, 'metrics', from).length} metrics POSTs during the fault`,
+    );
     f.clearReplies();
     const clearedAt = Date.now();
     await expectRecovery(f, clearedAt, 15_000);
@@ -167,6 +199,7 @@ describe('platform faults (built CLI)', () => {
     }
     expectAlive(a);
     expect(peak - rssBefore).toBeLessThan(500);
+    note(`RSS ${rssBefore.toFixed(0)} → peak ${peak.toFixed(0)} MB`);
     // Error text stays small: an excerpt at most, never the 50 MB.
     const longest = Math.max(...(a.stdout() + a.stderr()).split('\n').map((l) => l.length));
     expect(longest).toBeLessThan(16_384);
@@ -185,6 +218,7 @@ describe('platform faults (built CLI)', () => {
     expect(Date.now() - started).toBeLessThan(15_000); // a certificate error is not retried 31 times
     expect(agent.stderr()).toMatch(/startup check: platform: .*(self-signed|SELF_SIGNED|certificate)/i);
     expect(tls.proxied()).toBe(0);
+    note(`exit ${code} after ${secs(Date.now() - started)}`);
     expect(fake.requests()).toHaveLength(0);
     expectNoSecrets(agent, fake.apiKey);
   });
@@ -201,6 +235,7 @@ describe('platform faults (built CLI)', () => {
     expectAlive(agent);
     // Requests already past TLS may finish; no new request gets through an untrusted certificate.
     expect(tls.proxied() - proxiedAt).toBeLessThanOrEqual(3);
+    note(`${tls.proxied() - proxiedAt} requests through TLS during the fault`);
     expect(logsWith(agent, 'task failed').some((l) => /certificate/i.test(String(l.err)))).toBe(true);
     tls.useCertificate('trusted');
     const fixedAt = Date.now();

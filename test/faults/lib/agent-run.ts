@@ -5,6 +5,7 @@
 import { expect } from 'vitest';
 import { startAgent, type AgentProcess } from '../../harness/agent-process.js';
 import { AGENT_PASSWORD } from './agent-role.js';
+import { note } from './observed.js';
 
 export interface PlatformTarget {
   url: string;
@@ -54,6 +55,7 @@ export function expectAlive(agent: AgentProcess): void {
 /** SIGTERM: exit 0 within 10 s (run.ts's shutdown contract). */
 export async function expectCleanStop(agent: AgentProcess): Promise<void> {
   const { code, ms } = await agent.stop();
+  note(`SIGTERM: exit ${code} in ${ms} ms`);
   expect(code).toBe(0);
   expect(ms).toBeLessThan(10_000);
 }

@@ -24,15 +24,20 @@ export function autoConfSettings(text: string): Map<string, string> {
  * The file equals the old snapshot (byte for byte), or it holds every proposed knob with the
  * proposed value and nothing else changed. Returns which one.
  */
-export function expectOldOrNew(dataDir: string, old: string, proposed: Record<string, string>): 'old' | 'new' {
+export function expectOldOrNew(
+  dataDir: string,
+  old: string,
+  proposed: Record<string, string>,
+): 'old' | 'new' {
   const now = readAutoConf(dataDir);
   if (now === old) return 'old';
   const before = autoConfSettings(old);
   const after = autoConfSettings(now);
   const expected = new Map(before);
   for (const [k, v] of Object.entries(proposed)) expected.set(k.toLowerCase(), v);
-  expect(Object.fromEntries(after), 'postgresql.auto.conf is neither the old nor the complete new state').toEqual(
-    Object.fromEntries(expected),
-  );
+  expect(
+    Object.fromEntries(after),
+    'postgresql.auto.conf is neither the old nor the complete new state',
+  ).toEqual(Object.fromEntries(expected));
   return 'new';
 }

@@ -19,7 +19,10 @@ export interface Standby {
   destroy(): void;
 }
 
-export async function startStandby(primary: PgCluster, settings: Record<string, string | number>): Promise<Standby> {
+export async function startStandby(
+  primary: PgCluster,
+  settings: Record<string, string | number>,
+): Promise<Standby> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'dbtune-faults-standby-'));
   const dataDir = path.join(root, 'data');
   const sock = path.join(root, 'sock');
@@ -45,7 +48,13 @@ export async function startStandby(primary: PgCluster, settings: Record<string, 
     `\nprimary_conninfo = 'host=127.0.0.1 port=${primary.port} user=postgres application_name=fault_standby'\nhot_standby = on\n`,
   );
   const port = await freePort();
-  const opts = [`-p ${port}`, `-k ${sock}`, '-c listen_addresses=127.0.0.1', '-c shared_preload_libraries=pg_stat_statements', '-c fsync=off'];
+  const opts = [
+    `-p ${port}`,
+    `-k ${sock}`,
+    '-c listen_addresses=127.0.0.1',
+    '-c shared_preload_libraries=pg_stat_statements',
+    '-c fsync=off',
+  ];
   for (const [k, v] of Object.entries(settings)) opts.push(`-c ${k}=${v}`);
   const pgCtl = (args: string[]) =>
     execFileSync(path.join(primary.binDir, 'pg_ctl'), ['-D', dataDir, ...args], {
@@ -69,8 +78,7 @@ export async function startStandby(primary: PgCluster, settings: Record<string, 
   return {
     port,
     dataDir,
-    url: (user, password) =>
-      `postgres://${user}${password ? `:${password}` : ''}@127.0.0.1:${port}/postgres`,
+    url: (user, password) => `postgres://${user}${password ? `:${password}` : ''}@127.0.0.1:${port}/postgres`,
     stop,
     destroy() {
       stop();
