@@ -84,6 +84,7 @@ export async function runDemo(
         }
       },
     });
+    log.info({ tempDir, dataDir: cluster.dataDir, port: cluster.port }, 'demo: PostgreSQL started');
     const version = await serverVersionText(cluster);
     note(`PostgreSQL ${version} at ${cluster.url} (data dir ${cluster.dataDir})`);
     checkpoint();
