@@ -47,6 +47,7 @@ export interface Adapter {
   activeConfig(signal: AbortSignal): Promise<ConfigRow[]>;
   /** Validate then apply a proposal; see src/apply. Throws an AgentError on refusal/failure. */
   apply(proposal: Proposal, opts: ApplyOptions): Promise<ApplyResult>;
+  /** The same instances on every call: collectors keep state between ticks (e.g. disk I/O deltas). */
   hardwareCollectors(): MetricCollector[];
   /** Memory reading for the guardrail; must not wait on the database. null = no reading. */
   guardrailReading(signal: AbortSignal): Promise<MemoryReading | null>;

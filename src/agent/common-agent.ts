@@ -22,6 +22,13 @@ export const AGENT_IDENTIFIER = randomUUID();
 /** How long a proposal that failed is left alone before it is tried (and reported) again. */
 export const FAILED_PROPOSAL_BACKOFF_MS = 5 * 60_000;
 
+/** A metric collector that failed this round (panics were already reported by the guard). */
+export interface MetricFailure {
+  key: string;
+  error: unknown;
+  panic: boolean;
+}
+
 export interface CommonAgentDeps {
   config: Config;
   adapter: Adapter;
@@ -54,25 +61,31 @@ export class CommonAgent {
    * Run every hardware metric collector concurrently, each crash-guarded with its own deadline, and
    * send what succeeded (partial results are normal; §2.7). Returns the failures for the caller.
    */
-  async metrics(signal: AbortSignal): Promise<unknown[]> {
+  async metrics(signal: AbortSignal): Promise<MetricFailure[]> {
     const { guard, intervals } = this.d;
+    const collectors = this.d.adapter.hardwareCollectors();
     const results = await Promise.all(
-      this.d.adapter
-        .hardwareCollectors()
-        .map((c) => guard.run(c.key, intervals.metricCollectorDeadlineMs, (s) => c.collect(s), signal)),
+      collectors.map((c) =>
+        guard.run(c.key, intervals.metricCollectorDeadlineMs, (s) => c.collect(s), signal),
+      ),
     );
     const metrics: Metric[] = [];
-    const failures: unknown[] = [];
-    for (const r of results) {
+    const failures: MetricFailure[] = [];
+    results.forEach((r, i) => {
       if (r.ok) metrics.push(...r.value);
-      else failures.push(r.error);
-    }
+      else failures.push({ key: collectors[i]!.key, error: r.error, panic: r.panic });
+    });
     // Metrics are superseded by the next tick: never retry past it (catch-up within one interval).
     await this.d.platform.sendMetrics(metrics, new Date(), {
       signal,
       deadlineMs: this.d.intervals.metricsMs,
     });
     return failures;
+  }
+
+  /** Keys of the adapter's hardware metric collectors. */
+  metricKeys(): string[] {
+    return this.d.adapter.hardwareCollectors().map((c) => c.key);
   }
 
   async systemInfo(signal: AbortSignal): Promise<void> {

@@ -57,7 +57,14 @@ export class Runner {
     s.every(iv.metricsMs, { immediate: true }, (sig) =>
       this.task('metrics', true, sig, async (x) => {
         const failures = await agent.metrics(x);
-        for (const f of failures) this.d.gate.report(f);
+        for (const f of failures) {
+          if (this.d.gate.report(f.error) || f.panic) continue;
+          this.d.failures.failed(`metrics:${f.key}`, f.error);
+        }
+        // Partial results were sent; a collector that works again says so once.
+        for (const c of this.d.agent.metricKeys()) {
+          if (!failures.some((f) => f.key === c)) this.d.failures.succeeded(`metrics:${c}`);
+        }
       }),
     );
     s.every(iv.systemInfoMs, { immediate: true }, (sig) =>
