@@ -114,7 +114,7 @@ export class PgbenchWorkload implements Workload {
   }
 
   live(): LiveRate | null {
-    return this.window.rate();
+    return this.window.rate(Date.now());
   }
 
   async stop(): Promise<void> {

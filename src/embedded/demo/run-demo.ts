@@ -176,6 +176,7 @@ export async function runDemo(
     log.error({ err: err instanceof Error ? err.message : String(err) }, 'demo failed');
     throw err;
   } finally {
+    await teardown.runStep('progress'); // the bar first, so the lines below do not garble it
     if (signal.aborted) note('\nInterrupted: stopping the workload, the agent, the platform and PostgreSQL…');
     const failures = await teardown.run();
     for (const f of failures) {

@@ -69,7 +69,7 @@ export class TpcbDriver implements Workload {
   }
 
   live(): LiveRate | null {
-    return this.window.rate();
+    return this.window.rate(Date.now());
   }
 
   async stop(): Promise<void> {

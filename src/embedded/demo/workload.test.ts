@@ -32,6 +32,14 @@ describe('RateWindow', () => {
     expect(w.rate()!.latencyMs).toBeCloseTo(1);
   });
 
+  it('goes stale when no sample arrived for 3 s (the workload is down)', () => {
+    const w = new RateWindow();
+    w.add(0, 0, 0);
+    w.add(1_000, 100, 100);
+    expect(w.rate(2_000)).toEqual({ tps: 100, latencyMs: 1 });
+    expect(w.rate(4_500)).toBeNull();
+  });
+
   it('reads zero latency when nothing completed', () => {
     const w = new RateWindow();
     w.add(0, 10, 10);

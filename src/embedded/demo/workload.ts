@@ -26,6 +26,9 @@ interface Sample {
   latencySumMs: number;
 }
 
+/** A reading older than this says nothing about the load now. */
+const STALE_MS = 3_000;
+
 /** Rate over a sliding window of cumulative counters (one sample per tick). */
 export class RateWindow {
   private readonly samples: Sample[] = [];
@@ -37,10 +40,15 @@ export class RateWindow {
     while (this.samples.length > 2 && at - (this.samples[1]?.at ?? at) >= this.windowMs) this.samples.shift();
   }
 
-  rate(): LiveRate | null {
+  /**
+   * Rate over the window; null before two samples, or when `now` is given and the newest sample is
+   * older than the window (the workload is down, e.g. while the server restarts).
+   */
+  rate(now?: number): LiveRate | null {
     const first = this.samples[0];
     const last = this.samples.at(-1);
     if (!first || !last || last.at <= first.at) return null;
+    if (now !== undefined && now - last.at > Math.min(this.windowMs, STALE_MS)) return null;
     const n = last.transactions - first.transactions;
     return {
       tps: (n * 1000) / (last.at - first.at),
