@@ -105,11 +105,10 @@ describe('embedded platform with the real client', () => {
     const p = await start(tempDir(), { iterationSeconds: 30 });
     const agent = sim(p);
     await agent.start();
-    // Iteration 0 (baseline) is measured over 30 s here, too long to wait: shorten it by
-    // restarting? No: measure iteration 0 with the window elapsed is not needed — a guardrail during
-    // the baseline is recorded too, and the next proposal must then be PGTune's.
+    // A 30 s window: every step below happens long before a window could end on its own.
     await agent.runUntil(() => p.status().phase === 'measuring', 5_000);
     expect(p.status().iteration).toBe(0);
+    // A guardrail during the baseline is recorded too; the next proposal is then PGTune's.
     await agent.client.sendGuardrail({ level: 'critical', type: 'memory' });
     const next = await agent.client.fetchRecommendation();
     expect(p.report().iterations[0]).toMatchObject({ outcome: 'infeasible', guardrail: 'memory' });

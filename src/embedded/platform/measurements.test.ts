@@ -98,6 +98,7 @@ describe('aggregate', () => {
       tps: 15,
       latencyMs: 0,
       samples: [10, 20],
+      latencyMeasured: false,
     });
     expect(measureWindow([tpsSample(10)], 'latency')).toBeNull();
   });
@@ -105,13 +106,14 @@ describe('aggregate', () => {
 
 describe('judgeWindow', () => {
   const base: WindowInput = {
-    samples: [tpsSample(100), tpsSample(120)],
+    samples: [tpsSample(100), tpsSample(120), tpsSample(140)],
     objective: 'tps',
     measureFrom: 1000,
     now: 1000 + 60_000,
     windowMs: 60_000,
     kind: 'bo',
     agentAlive: true,
+    latencyExpected: false,
   };
 
   it('waits until the window has elapsed', () => {
@@ -121,12 +123,30 @@ describe('judgeWindow', () => {
   it('records the mean once the window is complete', () => {
     expect(judgeWindow(base)).toEqual({
       action: 'record',
-      measurement: { tps: 110, latencyMs: 0, samples: [100, 120] },
+      measurement: { tps: 120, latencyMs: 0, samples: [100, 120, 140] },
     });
   });
 
+  it('waits for enough readings (one per 5 s, at most 3), but not forever', () => {
+    const two = { ...base, samples: [tpsSample(100), tpsSample(120)] };
+    expect(judgeWindow(two)).toEqual({ action: 'wait' });
+    expect(judgeWindow({ ...two, windowMs: 10_000, now: 1000 + 10_000 }).action).toBe('record');
+    expect(judgeWindow({ ...two, now: 1000 + 180_000 }).action).toBe('record');
+  });
+
+  it('waits for a latency reading on the baseline when the agent sends pg_stat_statements', () => {
+    const baseline = { ...base, kind: 'baseline' as const, latencyExpected: true };
+    expect(judgeWindow(baseline)).toEqual({ action: 'wait' });
+    const lat: Sample = { metric: 'latency', value: 2, weight: 1, source: 'catalog', at: 0 };
+    expect(judgeWindow({ ...baseline, samples: [...base.samples, lat] })).toMatchObject({
+      action: 'record',
+      measurement: { latencyMs: 2 },
+    });
+    expect(judgeWindow({ ...base, latencyExpected: true }).action).toBe('record'); // tuned: no need
+  });
+
   it('measures the baseline again when it saw no workload', () => {
-    const v = judgeWindow({ ...base, kind: 'baseline', samples: [tpsSample(0)] });
+    const v = judgeWindow({ ...base, kind: 'baseline', samples: [tpsSample(0), tpsSample(0), tpsSample(0)] });
     expect(v.action).toBe('remeasure');
   });
 

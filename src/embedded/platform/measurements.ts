@@ -127,7 +127,10 @@ export function aggregate(samples: readonly Sample[], metric: Sample['metric']):
 export interface WindowMeasurement {
   readonly tps: number;
   readonly latencyMs: number;
+  /** Readings of the objective metric. */
   readonly samples: number[];
+  /** Whether latencyMs comes from samples (false: 0 stands for "not measured"). */
+  readonly latencyMeasured: boolean;
 }
 
 /**
@@ -143,5 +146,10 @@ export function measureWindow(
   const latency = aggregate(samples, 'latency');
   const main = objective === 'tps' ? tps : latency;
   if (main === null) return null;
-  return { tps: tps?.value ?? 0, latencyMs: latency?.value ?? 0, samples: main.samples };
+  return {
+    tps: tps?.value ?? 0,
+    latencyMs: latency?.value ?? 0,
+    samples: main.samples,
+    latencyMeasured: latency !== null,
+  };
 }

@@ -43,6 +43,7 @@ export class Orchestrator {
   #active: ActiveSnapshot | null = null;
   #activeAt = Number.NEGATIVE_INFINITY;
   #readyAt: number | null = null;
+  #pgssSeen = false;
   readonly #tps = new TpsTracker();
   readonly #events: OrchestratorEvent[] = [];
 
@@ -90,7 +91,10 @@ export class Orchestrator {
   catalog(name: string, body: unknown): void {
     const at = this.opts.now();
     if (name === 'database_transactions') this.#addSamples([this.#tps.read(body, at)]);
-    else if (name === 'pg_stat_statements') this.#addSamples([latencyFromPgss(body, at)]);
+    else if (name === 'pg_stat_statements') {
+      this.#pgssSeen = true;
+      this.#addSamples([latencyFromPgss(body, at)]);
+    }
   }
 
   metrics(body: unknown): void {
@@ -256,6 +260,7 @@ export class Orchestrator {
       windowMs: settings.iterationSeconds * 1000,
       kind: this.#session?.history[pending.iteration]?.kind,
       agentAlive: now - this.#activeAt < AGENT_ALIVE_MS,
+      latencyExpected: this.#pgssSeen,
     });
     if (verdict.action === 'record') this.#record(pending.iteration, verdict.measurement);
     else if (verdict.action === 'remeasure') {

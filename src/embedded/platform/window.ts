@@ -15,6 +15,8 @@ export interface WindowInput {
   readonly kind: ProposalKind | undefined;
   /** The agent posted its active config recently (its config task is running). */
   readonly agentAlive: boolean;
+  /** The agent sends pg_stat_statements, so a baseline window should carry a latency too. */
+  readonly latencyExpected: boolean;
 }
 
 export type WindowVerdict =
@@ -23,6 +25,11 @@ export type WindowVerdict =
   | { readonly action: 'remeasure'; readonly reason: string };
 
 const TUNED: readonly (ProposalKind | undefined)[] = ['pgtune', 'bo'];
+/** One reading per 5 s collection, at most 3 required: a window of one reading is mostly noise. */
+const SAMPLES_PER_MS = 1 / 5000;
+const MAX_REQUIRED_SAMPLES = 3;
+/** After this many windows without enough readings, record what there is rather than wait forever. */
+const PATIENCE_WINDOWS = 3;
 
 export function judgeWindow(w: WindowInput): WindowVerdict {
   if (w.now < w.measureFrom + w.windowMs) return { action: 'wait' };
@@ -36,6 +43,13 @@ export function judgeWindow(w: WindowInput): WindowVerdict {
     const tps = measureWindow(w.samples, 'tps')?.tps ?? 0;
     return { action: 'record', measurement: { tps, latencyMs: 0, samples: [] } };
   }
+  const patient = w.now < w.measureFrom + PATIENCE_WINDOWS * w.windowMs;
+  const required = Math.min(MAX_REQUIRED_SAMPLES, Math.max(1, Math.floor(w.windowMs * SAMPLES_PER_MS)));
+  if (patient && m.samples.length < required) return { action: 'wait' };
+  // The baseline is the reference of the session's latency guardrail (mean over baseline and
+  // reverts): a 0 standing in for "not measured yet" would make that reference too low.
+  const latencyMissing = w.objective === 'tps' && w.latencyExpected && !m.latencyMeasured;
+  if (patient && latencyMissing && !TUNED.includes(w.kind)) return { action: 'wait' };
   const value = w.objective === 'tps' ? m.tps : m.latencyMs;
   if (value <= 0 && !TUNED.includes(w.kind)) {
     // The baseline is the reference for everything else: measure it again rather than record nothing.
