@@ -95,7 +95,10 @@ export interface SessionReport {
     readonly iteration: number;
     readonly config: Config;
   } | null;
-  /** The session's estimate of the final choice's gain over the baseline (objective direction). */
+  /**
+   * The session's estimate of the best configuration's gain over the baseline, in the objective's
+   * direction (more TPS or lower latency); the baseline is kept when this is within the noise.
+   */
   readonly improvement_pct: number | null;
   readonly decision_reason: string | null;
   /** Relative per-iteration noise (standard deviation) and the gain the best had to exceed. */
