@@ -27,12 +27,14 @@ async function waitFor(cond: () => boolean, ms: number): Promise<void> {
   }
 }
 
-async function counts(pg: PgCluster): Promise<Record<string, number>> {
+async function counts(
+  pg: PgCluster,
+): Promise<{ branches: number; tellers: number; accounts: number; history: number }> {
   const rows = await pg.sql(
     `SELECT (SELECT count(*) FROM pgbench_branches)::int AS branches, (SELECT count(*) FROM pgbench_tellers)::int AS tellers,
             (SELECT count(*) FROM pgbench_accounts)::int AS accounts, (SELECT count(*) FROM pgbench_history)::int AS history`,
   );
-  return rows[0] as Record<string, number>;
+  return rows[0] as { branches: number; tellers: number; accounts: number; history: number };
 }
 
 let pg: PgCluster;
