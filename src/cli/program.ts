@@ -111,7 +111,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     )
     .option('--iterations <n>', 'tuning iterations, baseline included (default 20; 6 with --quick)')
     .option('--iteration-seconds <s>', 'measurement window per iteration (default 20; 8 with --quick)')
-    .option('--warmup-seconds <s>', 'seconds discarded after each change (default 5; 2 with --quick)')
+    .option('--warmup-seconds <s>', 'seconds discarded after each change (default 3; 2 with --quick)')
     .option('--pg-major <n>', 'PostgreSQL major version, 13 to 18 (default 17)')
     .option('--scale <n>', 'pgbench scale factor (default 10; 2 with --quick)')
     .option('--clients <n>', 'concurrent workload clients (default 8)')
