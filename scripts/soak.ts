@@ -9,6 +9,9 @@
  * Exit code: 0 when every target held (RSS growth ≤ 10 %, sessions ≤ cap, clean exit, no secret
  * in the output, no bad request), 1 otherwise.
  */
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { DEFAULT_INTERVALS, scaledIntervals } from '../src/agent/intervals.js';
@@ -144,7 +147,11 @@ async function main(): Promise<number> {
       ...(output.includes(platform.apiKey) ? ['API key'] : []),
       ...(output.includes(AGENT_PASSWORD) ? ['database password'] : []),
     ];
+    const agentLog = path.join(os.tmpdir(), `dbtune-soak-agent-${started}.log`);
+    writeFileSync(agentLog, agent.stdout() + agent.stderr());
+    log(`agent output kept in ${agentLog}`);
     const logs = agent.logs();
+    const applied = logs.filter((l) => l.msg === 'configuration applied').map((l) => JSON.stringify(l.knobs));
     const run: SoakRun = {
       minutes,
       pgMajor: major,
@@ -156,7 +163,8 @@ async function main(): Promise<number> {
       heartbeatIntervalMs: scaledIntervals(SCALE).heartbeatMs || DEFAULT_INTERVALS.heartbeatMs,
       restarts,
       recommendationChanges: changes,
-      appliedLogLines: logs.filter((l) => l.msg === 'configuration applied').length,
+      appliedLogLines: applied.length,
+      repeatedApplies: applied.filter((k, i) => i > 0 && k === applied[i - 1]).length,
       pgbenchLaunches: load.launches(),
       requests: Object.fromEntries(platform.counts),
       badAuth: platform.badAuth,
