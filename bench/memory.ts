@@ -26,6 +26,8 @@ export interface MemoryData {
   peakHwm: number;
   /** Mean CPU over the run, in % of one core. */
   cpuPct: number;
+  /** CPU of child processes the agent spawned (cutime+cstime), mean % of one core; absent in older results. */
+  childCpuPct?: number;
   /** Per-interval CPU % (median, min–max). */
   cpuIntervalPct: Summary;
   /** Least-squares RSS slope over the second half, MB per minute (a leak shows here). */
@@ -81,6 +83,7 @@ export const memory: ReportedBenchmark<MemoryData> = {
           rss: summarize(samples.map((s) => s.rss)),
           peakHwm: Math.max(...samples.map((s) => s.hwm)),
           cpuPct: ((last.cpuSeconds - first.cpuSeconds) / (last.t - first.t)) * 100,
+          childCpuPct: ((last.childCpuSeconds - first.childCpuSeconds) / (last.t - first.t)) * 100,
           cpuIntervalPct: summarize(cpu),
           rssSlopeMbPerMin: slope(
             half.map((s) => s.t / 60),
@@ -113,6 +116,7 @@ export const memory: ReportedBenchmark<MemoryData> = {
       `| Peak RSS (VmHWM) | ${fmt(d.peakHwm / MB, 1)} MB |`,
       `| RSS trend over the second half | ${fmt(d.rssSlopeMbPerMin, 2)} MB/min |`,
       `| CPU, mean over the run (% of one core) | ${fmt(d.cpuPct, 2)} % |`,
+      `| CPU of child processes it spawned (cutime + cstime), mean | ${d.childCpuPct === undefined ? 'not recorded in this run' : `${fmt(d.childCpuPct, 2)} %`} |`,
       `| CPU per 5 s interval, median (min–max) | ${fmt(d.cpuIntervalPct.median, 1)} % (${fmt(d.cpuIntervalPct.min, 1)}–${fmt(d.cpuIntervalPct.max, 1)}) |`,
       '',
       `Highest RSS per minute (MB): ${per.join(', ')}.`,

@@ -1,7 +1,7 @@
 /**
  * Every benchmark → bench/results/<name>.json → docs/PERFORMANCE.md.
  *
- *   npx tsx bench/run.ts                 full run (about 35 minutes)
+ *   npx tsx bench/run.ts                 full run (about 40 minutes)
  *   npx tsx bench/run.ts --quick         smoke run (about 6 minutes)
  *   npx tsx bench/run.ts --only overhead,memory
  *   npx tsx bench/run.ts --report        regenerate docs/PERFORMANCE.md from the JSON only

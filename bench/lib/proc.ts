@@ -30,17 +30,26 @@ export function readMemory(pid: number): { rss: number; hwm: number } | null {
   }
 }
 
-/** utime + stime in seconds, or null when the process is gone. */
-export function readCpuSeconds(pid: number): number | null {
+/**
+ * CPU seconds of the process itself (utime + stime) and of its children it has waited for
+ * (cutime + cstime: e.g. the shell commands a library spawns), or null when the process is gone.
+ */
+export function readCpu(pid: number): { self: number; children: number } | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may contain spaces and parentheses: split after the last ')'.
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // rest[0] is field 3 (state), so utime (field 14) is rest[11] and stime (field 15) rest[12].
-    return (Number(rest[11]) + Number(rest[12])) / clockTicks();
+    // rest[0] is field 3 (state): utime, stime, cutime, cstime (fields 14–17) are rest[11..14].
+    const f = (i: number) => Number(rest[i]) / clockTicks();
+    return { self: f(11) + f(12), children: f(13) + f(14) };
   } catch {
     return null;
   }
+}
+
+/** utime + stime in seconds, or null when the process is gone. */
+export function readCpuSeconds(pid: number): number | null {
+  return readCpu(pid)?.self ?? null;
 }
 
 export interface ProcSample {
@@ -49,6 +58,8 @@ export interface ProcSample {
   rss: number;
   hwm: number;
   cpuSeconds: number;
+  /** cutime + cstime: CPU of child processes the agent spawned and reaped. */
+  childCpuSeconds: number;
 }
 
 /** Sample `pid` every `intervalMs` (first sample immediately); `stop()` returns the samples. */
@@ -57,8 +68,15 @@ export function sampleProcess(pid: number, intervalMs: number): { stop(): ProcSa
   const t0 = performance.now();
   const take = () => {
     const mem = readMemory(pid);
-    const cpu = readCpuSeconds(pid);
-    if (mem && cpu !== null) samples.push({ t: (performance.now() - t0) / 1000, ...mem, cpuSeconds: cpu });
+    const cpu = readCpu(pid);
+    if (mem && cpu) {
+      samples.push({
+        t: (performance.now() - t0) / 1000,
+        ...mem,
+        cpuSeconds: cpu.self,
+        childCpuSeconds: cpu.children,
+      });
+    }
   };
   take();
   const timer = setInterval(take, intervalMs);

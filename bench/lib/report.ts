@@ -16,7 +16,7 @@ What the agent costs the database it watches, measured on this repository's own 
 (\`bench/\`), side by side with a peer (prometheus-postgres-exporter) where one applies. Every figure
 is a median with its min–max; the machine is a small shared box, so read the noise notes.
 
-Reproduce everything with \`npx tsx bench/run.ts\` (about 35 minutes; \`--quick\` for a smoke run,
+Reproduce everything with \`npx tsx bench/run.ts\` (about 40 minutes; \`--quick\` for a smoke run,
 \`--only <name>\` for one section).
 `;
 
