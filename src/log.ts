@@ -6,8 +6,17 @@
  * tokens, cloud keys) is registered with `registerSecret` and replaced by `[REDACTED]`, and
  * passwords inside connection URLs are masked by pattern.
  */
+import { createRequire } from 'node:module';
 import { pino, type Logger as PinoLogger, type DestinationStream } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
+
+const require = createRequire(import.meta.url);
+
+/** pino-pretty is loaded only for a terminal: a service logging JSON never pays for it. */
+function prettyStream(): DestinationStream {
+  const pretty = require('pino-pretty') as typeof PinoPretty;
+  return pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', sync: true });
+}
 
 export type Logger = PinoLogger;
 export type LogFormat = 'json' | 'pretty';
@@ -70,9 +79,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   const format = opts.format ?? (process.stdout.isTTY ? 'pretty' : 'json');
   const dest: DestinationStream =
     opts.destination ??
-    (format === 'pretty'
-      ? pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', sync: true })
-      : pino.destination({ dest: 1, sync: true }));
+    (format === 'pretty' ? prettyStream() : pino.destination({ dest: 1, sync: true }));
   const onWarn = opts.onWarn;
   return pino(
     {
