@@ -41,7 +41,7 @@ function git(args: string[]): string {
   try {
     return execFileSync('git', args, { stdio: ['ignore', 'pipe', 'ignore'] })
       .toString()
-      .trim();
+      .trimEnd(); // not trim(): porcelain lines start with a status column that may be a space
   } catch {
     return '';
   }
