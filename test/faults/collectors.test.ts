@@ -126,7 +126,7 @@ afterAll(async () => {
 });
 
 describe('collector faults (in-process assembleAgent)', () => {
-  it('a throwing collector panics at every tick; <name>_panic is reported at counts 1 and 10 only', async () => {
+  it('a collector that throws at every tick (a panic): <name>_panic reported at consecutive counts 1 and 10 only, with the stack', async () => {
     await until('25 consecutive panics', () => assembled.guard.count('fault_throw') >= 25, 60_000);
     const reports = panicReports('fault_throw');
     expect(reports.map((r) => /consecutive panics: (\d+)/.exec(r.message)?.[1])).toEqual(['1', '10']);
@@ -135,7 +135,7 @@ describe('collector faults (in-process assembleAgent)', () => {
     expect(reports[0]!.message).toContain('collectors.test.ts'); // the stack, for whoever fixes it
   });
 
-  it('the other collectors keep shipping while one panics and one hangs', async () => {
+  it('one collector panicking and one hung: the other collectors, metrics and config keep shipping', async () => {
     const from = Date.now();
     await sleep(5_000); // the machine is shared: a 0.5 s task may skip ticks, the point is that it ships
     const shipped = new Set(
@@ -153,7 +153,7 @@ describe('collector faults (in-process assembleAgent)', () => {
     note(`${shipped.size} catalog endpoints shipped in 5 s`);
   });
 
-  it('the hang is cut at its deadline, reported once as fault_hang_panic, and the collector runs again', () => {
+  it('a collector that never returns: cut at its 1.5 s deadline, reported as fault_hang_panic, scheduled again', () => {
     const reports = panicReports('fault_hang');
     expect(reports.length).toBeGreaterThanOrEqual(1);
     expect(reports[0]!.message).toContain(`timed out after ${HANG_DEADLINE_MS} ms`);
@@ -167,7 +167,7 @@ describe('collector faults (in-process assembleAgent)', () => {
     expect(calls.hang).toBeLessThanOrEqual(Math.ceil(elapsed / HANG_DEADLINE_MS) + 1);
   });
 
-  it('recovery: once the collector stops throwing it ships and its count resets; a new panic is reported at 1 again', async () => {
+  it('the panicking collector recovers: it ships, its count resets, a new panic is reported at count 1 again', async () => {
     throwing.on = false;
     await until('fault_throw shipped', () => fake.requests('fault_throw').length > 0, 10_000);
     expect(assembled.guard.count('fault_throw')).toBe(0);
@@ -177,7 +177,7 @@ describe('collector faults (in-process assembleAgent)', () => {
     expect(panicReports('fault_throw').at(-1)!.message).toContain('consecutive panics: 1)');
   });
 
-  it('shutdown is not held up by the hung collector, and no secret reached the log', async () => {
+  it('shutdown with a collector still hung: runner.stop returns within its grace, no secret in the log', async () => {
     const t0 = Date.now();
     await assembled.runner.stop(5_000);
     stopMs = Date.now() - t0;

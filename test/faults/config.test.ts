@@ -125,7 +125,7 @@ describe('configuration faults (built CLI)', () => {
     expect(stderr).toMatch(/postgresql\.allow_restart: .*\(env: DBT_POSTGRESQL_ALLOW_RESTART\)/);
   });
 
-  it('an API key that is not a UUID is refused without echoing it', async () => {
+  it('an API key that is not a UUID: exit 2, refused without echoing the value', async () => {
     const badKey = 'Not-A-Uuid-Secret-Key-4471';
     const stderr = await runBroken([], { ...validEnv(), DBT_DBTUNE_API_KEY: badKey }, [badKey]);
     expect(stderr).toContain('dbtune.api_key: must be a UUID (env: DBT_DBTUNE_API_KEY)');

@@ -5,7 +5,8 @@
  * up, keep its heartbeats, never hold more than its pool cap of sessions, never wait on a lock
  * longer than its lock_timeout, never print a secret, and resume collecting once the fault ends.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentProcess } from '../harness/agent-process.js';
@@ -33,7 +34,18 @@ const cleanups: (() => Promise<void> | void)[] = [];
 beforeAll(async () => {
   cluster = await startPostgres({ settings: SERVER });
   url = await createAgentRole(cluster);
+  // The harness passes max_connections on the command line; make postgresql.conf agree so that only
+  // the scenario about a differing file value has one (see that scenario).
+  setFileMaxConnections(MAX_CONNECTIONS);
+  await cluster.sql('SELECT pg_reload_conf()');
 });
+
+/** Rewrite `max_connections = …` in postgresql.conf (the stock file has 100 on its own line). */
+function setFileMaxConnections(n: number): void {
+  const file = path.join(cluster.dataDir, 'postgresql.conf');
+  const text = readFileSync(file, 'utf8').replace(/^#?max_connections = \d+/m, `max_connections = ${n}`);
+  writeFileSync(file, text);
+}
 
 afterEach(async () => {
   await agent?.stop('SIGKILL');
@@ -88,6 +100,14 @@ function reportsAfter(f: FakePlatform, t: number): { type: string; message: stri
 function heartbeatGaps(f: FakePlatform, t: number): number[] {
   const at = after(f, 'heartbeat', t).map((r) => r.at);
   return at.slice(1).map((x, i) => x - at[i]!);
+}
+
+/** What the agent said about the apply: its log line, or the error it reported. */
+function applyOutcome(a: AgentProcess, f: FakePlatform, from: number): string {
+  const applied = logsWith(a, 'configuration applied')[0];
+  if (applied) return `applied ${JSON.stringify(applied.knobs)}`;
+  const err = reportsAfter(f, from).find((r) => r.type === 'config_apply_error');
+  return err ? `config_apply_error: ${err.message}` : 'no outcome';
 }
 
 function reloadRecommendation(value: number) {
@@ -167,10 +187,22 @@ describe('database faults (built CLI)', () => {
     };
     await fill();
     const killer = fillers.pop()!;
-    await killer.query(
-      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'dbtune-agent'`,
-    );
-    await fill();
+    // Take the agent's sessions while they sit idle in its pools (a session terminated mid-query
+    // would hand the agent a 57P01, a connection-class error; here it must face a full server),
+    // and take each freed slot before the agent can.
+    const agentLeft = async () =>
+      (
+        await killer.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'dbtune-agent'`,
+        )
+      ).rows[0]!.n;
+    for (let i = 0; i < 100 && (await agentLeft()) > 0; i++) {
+      await killer.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'dbtune-agent' AND state = 'idle'`,
+      );
+      await fill();
+      await sleep(50);
+    }
     fillers.push(killer);
     const logBefore = readFileSync(cluster.logFile, 'utf8').length;
     const from = Date.now();
@@ -188,12 +220,87 @@ describe('database faults (built CLI)', () => {
         .slice(logBefore)
         .match(/too many clients already/g) ?? []
     ).length;
-    note(`${rejected} rejected agent connection attempts in 8 s`);
+    const errorReports = reportsAfter(f, from).filter((r) => r.type.endsWith('_error')).length;
+    note(
+      `${rejected} rejected agent connection attempts and ${errorReports} <collector>_error reports in 8 s`,
+    );
     expect(rejected, `${rejected} rejected connection attempts in 8 s`).toBeLessThanOrEqual(16);
     await Promise.all(fillers.splice(0).map((c) => c.end().catch(() => undefined)));
     const freedAt = Date.now();
     await expectCollectingAgain(f, freedAt, 45_000);
     expect(await agentSessions()).toBeLessThanOrEqual(POOL_CAP);
+    expectNoSecrets(a, f.apiKey);
+    await expectCleanStop(a);
+  });
+
+  it('only two free connection slots when the agent starts: it works within them and does not hammer the full server', async () => {
+    const fillers: pg.Client[] = [];
+    cleanups.push(async () => {
+      await Promise.all(fillers.map((c) => c.end().catch(() => undefined)));
+    });
+    for (;;) {
+      const c = new pg.Client({ connectionString: cluster.url, application_name: 'filler' });
+      c.on('error', () => undefined);
+      try {
+        await c.connect();
+        fillers.push(c);
+      } catch {
+        break;
+      }
+    }
+    await Promise.all(fillers.splice(0, 2).map((c) => c.end()));
+    const logBefore = readFileSync(cluster.logFile, 'utf8').length;
+    const f = (fake = await FakePlatform.start());
+    const a = (agent = launchAgent(f, url));
+    await f.waitFor((r) => r.some((x) => x.endpoint === 'metrics'), 30_000);
+    const from = Date.now();
+    await sleep(8_000);
+    expectAlive(a);
+    const rejected = (
+      readFileSync(cluster.logFile, 'utf8')
+        .slice(logBefore)
+        .match(/too many clients already/g) ?? []
+    ).length;
+    const errorReports = reportsAfter(f, from).filter((r) => r.type.endsWith('_error')).length;
+    note(
+      `${rejected} rejected agent connection attempts, ${errorReports} <collector>_error reports, ${after(f, 'catalog', from).length} catalog POSTs in 8 s`,
+    );
+    // Same bound as above: no more than the health gate's back-off would make.
+    expect(rejected, `${rejected} rejected connection attempts`).toBeLessThanOrEqual(16);
+    expect(errorReports, `${errorReports} <collector>_error reports`).toBeLessThanOrEqual(16);
+    await Promise.all(fillers.splice(0).map((c) => c.end().catch(() => undefined)));
+    await expectCollectingAgain(f, Date.now(), 30_000);
+    expectNoSecrets(a, f.apiKey);
+    await expectCleanStop(a);
+  });
+
+  it('a postmaster setting whose file value differs from the running one (command-line -c, as Docker and Patroni start PostgreSQL, or a file edit awaiting a restart): a reload apply still goes through', async () => {
+    // The stock postgresql.conf says max_connections = 100; the server runs with -c max_connections=30.
+    // pg_file_settings then marks the file line "setting could not be applied": a pending difference,
+    // not an error in the file.
+    setFileMaxConnections(100);
+    cleanups.push(async () => {
+      setFileMaxConnections(MAX_CONNECTIONS);
+      await cluster.sql('ALTER SYSTEM RESET random_page_cost');
+      await cluster.sql('SELECT pg_reload_conf()');
+    });
+    const before = readAutoConf(cluster.dataDir);
+    const { f, a } = await upAndRunning();
+    const from = Date.now();
+    f.setRecommendation(reloadRecommendation(1.6));
+    await until(
+      'the apply to finish or be reported',
+      () =>
+        logsWith(a, 'configuration applied').length > 0 ||
+        reportsAfter(f, from).some((r) => r.type === 'config_apply_error'),
+      30_000,
+    );
+    note(applyOutcome(a, f, from));
+    expect(reportsAfter(f, from).filter((r) => r.type === 'config_apply_error')).toEqual([]);
+    expect(expectOldOrNew(cluster.dataDir, before, { random_page_cost: '1.6' })).toBe('new');
+    const [live] = await cluster.sql(`SELECT setting FROM pg_settings WHERE name = 'random_page_cost'`);
+    expect(live!.setting).toBe('1.6');
+    expectAlive(a);
     expectNoSecrets(a, f.apiKey);
     await expectCleanStop(a);
   });
@@ -220,7 +327,7 @@ describe('database faults (built CLI)', () => {
       30_000,
     );
     const state = expectOldOrNew(cluster.dataDir, before, { random_page_cost: '1.7' });
-    note(`apply: auto.conf ${state} state`);
+    note(`apply: auto.conf ${state} state; ${applyOutcome(a, f, from)}`);
     const [live] = await cluster.sql(`SELECT setting FROM pg_settings WHERE name = 'random_page_cost'`);
     expect(live!.setting).toBe(state === 'new' ? '1.7' : '4');
     await expectCollectingAgain(f, Date.now(), 15_000);
@@ -261,7 +368,9 @@ describe('database faults (built CLI)', () => {
         reportsAfter(f, from).some((r) => r.type === 'config_apply_error'),
       30_000,
     );
-    note(`apply: auto.conf ${expectOldOrNew(sb.dataDir, before, { random_page_cost: '1.3' })} state`);
+    note(
+      `apply: auto.conf ${expectOldOrNew(sb.dataDir, before, { random_page_cost: '1.3' })} state; ${applyOutcome(a, f, from)}`,
+    );
     await expectCollectingAgain(f, Date.now(), 15_000);
     // Recovery-only errors (e.g. functions that cannot run during recovery) are not collector errors.
     expect(
