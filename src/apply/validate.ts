@@ -16,6 +16,9 @@ import { parseProposal } from './parse.js';
 import type { ApplyPlan, PlannedChange, SettingRow } from './types.js';
 import { forbiddenCharacter, normalizeValue, sameValue } from './value.js';
 
+/** pg_file_settings.error for a postmaster value that waits for a restart (not a file error). */
+const PENDING_RESTART_NOTE = 'setting could not be applied';
+
 /** A refused batch: `problems` lists every bad knob (also joined into the message). */
 export class ApplyValidationError extends ConfigApplyError {
   readonly problems: readonly string[];
@@ -177,7 +180,12 @@ export async function validate(
 
   // A reload or restart re-reads every configuration file: an error anywhere would keep the new
   // values from applying (reload) or the server from starting (restart).
-  const fileErrors = files.filter((r) => r.error !== null);
+  // PostgreSQL notes "setting could not be applied" on every postmaster-context line whose file value
+  // differs from the running one (a server started with -c overrides, or a file edited but not yet
+  // restarted): that is a pending value, not a broken file. Only real errors (syntax, invalid
+  // values) would make the reload or restart fail.
+  // https://www.postgresql.org/docs/current/view-pg-file-settings.html
+  const fileErrors = files.filter((r) => r.error !== null && r.error !== PENDING_RESTART_NOTE);
   if (fileErrors.length) {
     const where = fileErrors.map((r) => `${r.sourcefile ?? '?'}:${r.sourceline ?? '?'}: ${r.error ?? ''}`);
     throw new ConfigApplyError(

@@ -10,6 +10,8 @@ describe('isConnectionError', () => {
     ['57P01 admin_shutdown', pgErr('57P01'), true],
     ['57P03 cannot_connect_now', pgErr('57P03'), true],
     ['57014 query_canceled is not an outage', pgErr('57014'), false],
+    ['53300 too_many_connections: the server is full', pgErr('53300'), true],
+    ['53200 out_of_memory is not', pgErr('53200'), false],
     ['42P01 undefined_table', pgErr('42P01'), false],
     [
       'ECONNREFUSED',

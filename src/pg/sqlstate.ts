@@ -44,10 +44,15 @@ const MESSAGE_HINTS = [
   'cannot use a pool after calling end',
 ];
 
+// 53300 too_many_connections ("remaining connection slots are reserved", "too many connections for
+// role"): the server is full. Treated as unreachable so the gate's pinger backs off instead of every
+// task and collector opening (and being refused) a new connection each tick.
+const FULL_CODES = new Set(['53300']);
+
 export function isConnectionError(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
   const state = sqlState(err);
-  if (state) return state.startsWith('08') || SHUTDOWN_CODES.has(state);
+  if (state) return state.startsWith('08') || SHUTDOWN_CODES.has(state) || FULL_CODES.has(state);
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string' && SOCKET_CODES.has(code)) return true;
   const message = err instanceof Error ? err.message.toLowerCase() : '';
