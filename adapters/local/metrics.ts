@@ -5,25 +5,19 @@
 import si from 'systeminformation';
 import type { MetricCollector } from '../types.js';
 import type { Metric } from '../../src/platform/types.js';
-
-interface DiskCounters {
-  read: number;
-  write: number;
-}
+import { readDiskOps, type DiskOps } from './diskstats.js';
 
 export function hostHardwareCollector(): MetricCollector {
-  let previous: DiskCounters | undefined;
+  let previous: DiskOps | undefined;
   return {
     key: 'hardware',
     async collect(): Promise<Metric[]> {
-      const [load, mem, io] = await Promise.all([si.currentLoad(), si.mem(), si.disksIO()]);
+      const [load, mem, now] = await Promise.all([si.currentLoad(), si.mem(), readDiskOps()]);
       const metrics: Metric[] = [
         { key: 'node_cpu_usage', type: 'float', value: load.currentLoad },
         { key: 'node_memory_used', type: 'bytes', value: mem.total - mem.available },
       ];
-      // disksIO() resolves null where /proc/diskstats is unreadable (some containers).
-      if (io && Number.isFinite(io.rIO) && Number.isFinite(io.wIO)) {
-        const now = { read: io.rIO, write: io.wIO };
+      if (now) {
         // A counter that went backwards (wrap, device change) yields no delta this tick.
         if (previous && now.read >= previous.read && now.write >= previous.write) {
           const read = now.read - previous.read;

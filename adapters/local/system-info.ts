@@ -15,8 +15,15 @@ function orUnknown(v: string | undefined): string {
   return v && v.trim() ? v.trim() : 'unknown';
 }
 
+// The OS does not change while the agent runs, and si.osInfo() spawns several commands: read it once.
+let osInfoOnce: Promise<si.Systeminformation.OsData> | undefined;
+
 export async function hostSystemInfo(): Promise<Metric[]> {
-  const [mem, osInfo] = await Promise.all([si.mem(), si.osInfo()]);
+  osInfoOnce ??= si.osInfo().catch((err: unknown) => {
+    osInfoOnce = undefined; // retry on the next call
+    throw err;
+  });
+  const [mem, osInfo] = await Promise.all([si.mem(), osInfoOnce]);
   if (!(mem.total > 0)) throw new Error('local: system info: total memory unavailable');
   return [
     { key: 'node_cpu_count', type: 'int', value: os.availableParallelism() },
