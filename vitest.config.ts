@@ -19,6 +19,16 @@ export default defineConfig({
         },
       },
       {
+        // Injected failures against real clusters and the built CLI (docs/RELIABILITY.md).
+        test: {
+          name: 'faults',
+          include: ['test/faults/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
