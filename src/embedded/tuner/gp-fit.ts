@@ -32,8 +32,8 @@ const BOUNDS = {
 };
 const RPROP = { initialStep: 0.2, minStep: 1e-4, maxStep: 1, grow: 1.2, shrink: 0.5 };
 /**
- * Step budgets, sized so a 60-point, 23-knob fit stays well under 100 ms (bench/tuner.ts): the
- * grid already lands the two isotropic parameters close, and the ARD stage starts from there.
+ * Step budgets, sized so a 60-point, 23-knob fit takes about 25 ms (bench/tuner.ts): the grid
+ * already lands the two isotropic parameters close, and the ARD stage starts from there.
  */
 const ISOTROPIC_STEPS = 20;
 const ARD_STEPS = 30;
@@ -84,6 +84,62 @@ export function pairDifferences(X: Float64Array, n: number, dims: number): Float
   return D;
 }
 
+/** Per-pair weights of the likelihood gradient and its noise component (see likelihoodCore). */
+interface CoreEvaluation {
+  value: number;
+  /** w_p = (α_i α_j − K⁻¹_ij) · G_p, so ∂/∂log ℓ_d = Σ_p w_p D_pd / ℓ_d²; null without gradient. */
+  weights: Float64Array | null;
+  noiseGrad: number;
+}
+
+/**
+ * Log marginal likelihood (R&W eq. 5.8) of the Matérn 5/2 GP from the scaled squared distances of
+ * every pair (r²_p), with the per-pair factors of its gradient (R&W eq. 5.9):
+ * ∂/∂θ = ½ tr((ααᵀ − K⁻¹) ∂K/∂θ); K is symmetric, so each off-diagonal pair counts twice and the
+ * ½ cancels. dk/dlog ℓ_d = G_p · D_pd / ℓ_d², with G_p = (5/3)(1 + √5 r) e^{−√5 r}.
+ */
+function likelihoodCore(
+  r2: Float64Array,
+  n: number,
+  noise: number,
+  y: Float64Array,
+  withGrad: boolean,
+): CoreEvaluation | null {
+  const K = new Float64Array(n * n);
+  const G = withGrad ? new Float64Array(r2.length) : null;
+  let p = 0;
+  for (let i = 0; i < n; i++) {
+    K[i * n + i] = 1 + noise + JITTER;
+    for (let j = 0; j < i; j++, p++) {
+      const s = SQRT5 * Math.sqrt(r2[p] ?? 0);
+      const e = Math.exp(-s);
+      K[i * n + j] = (1 + s + (s * s) / 3) * e;
+      if (G !== null) G[p] = (5 / 3) * (1 + s) * e;
+    }
+  }
+  const chol = cholesky(K, n);
+  if (chol === null) return null;
+  const alpha = cholSolve(chol, y);
+  let fit = 0;
+  for (let i = 0; i < n; i++) fit += (y[i] ?? 0) * (alpha[i] ?? 0);
+  const value = -0.5 * fit - 0.5 * logDet(chol) - 0.5 * n * LOG_2PI;
+  if (G === null) return { value, weights: null, noiseGrad: 0 };
+
+  const Kinv = cholInverse(chol);
+  p = 0;
+  for (let i = 0; i < n; i++) {
+    const ai = alpha[i] ?? 0;
+    for (let j = 0; j < i; j++, p++) G[p] = (ai * (alpha[j] ?? 0) - (Kinv[i * n + j] ?? 0)) * (G[p] ?? 0);
+  }
+  let trace = 0;
+  let alphaSq = 0;
+  for (let i = 0; i < n; i++) {
+    trace += Kinv[i * n + i] ?? 0;
+    alphaSq += (alpha[i] ?? 0) ** 2;
+  }
+  return { value, weights: G, noiseGrad: 0.5 * noise * (alphaSq - trace) };
+}
+
 /**
  * θ = [log ℓ_1 … log ℓ_d, log σ²_noise] → log marginal likelihood (R&W eq. 5.8) and its gradient
  * (R&W eq. 5.9). Priors are added by the caller.
@@ -98,53 +154,49 @@ export function logLikelihood(
 ): Evaluation {
   const invL2 = new Float64Array(dims);
   for (let d = 0; d < dims; d++) invL2[d] = Math.exp(-2 * (theta[d] ?? 0));
-  const noise = Math.exp(theta[dims] ?? 0);
-  const K = new Float64Array(n * n);
-  // dk/dlogℓ_d = G_p · D_pd / ℓ_d², with G_p = (5/3)(1 + √5 r) e^{−√5 r} for Matérn 5/2.
-  const G = new Float64Array((n * (n - 1)) / 2);
-  let p = 0;
-  for (let i = 0; i < n; i++) {
-    K[i * n + i] = 1 + noise + JITTER;
-    for (let j = 0; j < i; j++, p++) {
-      let r2 = 0;
-      for (let d = 0; d < dims; d++) r2 += (D[p * dims + d] ?? 0) * (invL2[d] ?? 0);
-      const s = SQRT5 * Math.sqrt(r2);
-      const e = Math.exp(-s);
-      const k = (1 + s + (s * s) / 3) * e;
-      K[i * n + j] = k;
-      K[j * n + i] = k;
-      G[p] = (5 / 3) * (1 + s) * e;
-    }
+  const pairs = (n * (n - 1)) / 2;
+  const r2 = new Float64Array(pairs);
+  for (let p = 0; p < pairs; p++) {
+    const base = p * dims;
+    let s = 0;
+    for (let d = 0; d < dims; d++) s += (D[base + d] ?? 0) * (invL2[d] ?? 0);
+    r2[p] = s;
   }
-  const chol = cholesky(K, n);
-  if (chol === null) return { value: -Infinity, grad: null };
-  const alpha = cholSolve(chol, y);
-  let fit = 0;
-  for (let i = 0; i < n; i++) fit += (y[i] ?? 0) * (alpha[i] ?? 0);
-  const value = -0.5 * fit - 0.5 * logDet(chol) - 0.5 * n * LOG_2PI;
-  if (!withGrad) return { value, grad: null };
-
-  // ∂/∂θ_j = ½ tr((ααᵀ − K⁻¹) ∂K/∂θ_j); K is symmetric, so each off-diagonal pair counts twice
-  // and the ½ cancels.
-  const Kinv = cholInverse(chol);
+  const core = likelihoodCore(r2, n, Math.exp(theta[dims] ?? 0), y, withGrad);
+  if (core === null) return { value: -Infinity, grad: null };
+  if (core.weights === null) return { value: core.value, grad: null };
   const grad = new Float64Array(dims + 1);
-  p = 0;
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < i; j++, p++) {
-      const w = ((alpha[i] ?? 0) * (alpha[j] ?? 0) - (Kinv[i * n + j] ?? 0)) * (G[p] ?? 0);
-      if (w === 0) continue;
-      for (let d = 0; d < dims; d++) grad[d] = (grad[d] ?? 0) + w * (D[p * dims + d] ?? 0);
-    }
+  for (let p = 0; p < pairs; p++) {
+    const w = core.weights[p] ?? 0;
+    if (w === 0) continue;
+    const base = p * dims;
+    for (let d = 0; d < dims; d++) grad[d] = (grad[d] ?? 0) + w * (D[base + d] ?? 0);
   }
   for (let d = 0; d < dims; d++) grad[d] = (grad[d] ?? 0) * (invL2[d] ?? 0);
-  let trace = 0;
-  let alphaSq = 0;
-  for (let i = 0; i < n; i++) {
-    trace += Kinv[i * n + i] ?? 0;
-    alphaSq += (alpha[i] ?? 0) ** 2;
-  }
-  grad[dims] = 0.5 * noise * (alphaSq - trace);
-  return { value, grad };
+  grad[dims] = core.noiseGrad;
+  return { value: core.value, grad };
+}
+
+/**
+ * The same for one shared lengthscale: θ = [log ℓ, log σ²_noise], from the per-pair squared
+ * distances S_p = Σ_d D_pd. O(n²) per kernel instead of O(n² d), which is most of the isotropic
+ * stage's cost at 20+ knobs; ∂/∂log ℓ = Σ_p w_p r²_p (the sum of the per-knob derivatives).
+ */
+export function sharedLogLikelihood(
+  theta: Float64Array,
+  S: Float64Array,
+  n: number,
+  y: Float64Array,
+  withGrad: boolean,
+): Evaluation {
+  const invL2 = Math.exp(-2 * (theta[0] ?? 0));
+  const r2 = Float64Array.from(S, (v) => v * invL2);
+  const core = likelihoodCore(r2, n, Math.exp(theta[1] ?? 0), y, withGrad);
+  if (core === null) return { value: -Infinity, grad: null };
+  if (core.weights === null) return { value: core.value, grad: null };
+  let g = 0;
+  for (let p = 0; p < r2.length; p++) g += (core.weights[p] ?? 0) * (r2[p] ?? 0);
+  return { value: core.value, grad: Float64Array.of(g, core.noiseGrad) };
 }
 
 /** Gaussian log density (up to a constant) and its derivative, for priors on log-parameters. */
@@ -228,15 +280,19 @@ export function fitHyperparameters(
     theta[dims] = iso[1] ?? 0;
     return theta;
   };
+  const S = new Float64Array((n * (n - 1)) / 2);
+  for (let p = 0; p < S.length; p++) {
+    let sum = 0;
+    for (let d = 0; d < dims; d++) sum += D[p * dims + d] ?? 0;
+    S[p] = sum;
+  }
   const isotropic = (params: Float64Array, withGrad: boolean): Evaluation => {
-    const lik = logLikelihood(expand(params), D, n, dims, y, withGrad);
+    const lik = sharedLogLikelihood(params, S, n, y, withGrad);
     const pl = gaussianLogPrior(params[0] ?? 0, lengthscalePrior.mean, lengthscalePrior.sd);
     const pn = gaussianLogPrior(params[1] ?? 0, NOISE_PRIOR.mean, NOISE_PRIOR.sd);
     const value = lik.value + pl.value + pn.value;
     if (lik.grad === null) return { value, grad: null };
-    let gl = 0;
-    for (let d = 0; d < dims; d++) gl += lik.grad[d] ?? 0;
-    return { value, grad: Float64Array.of(gl + pl.grad, (lik.grad[dims] ?? 0) + pn.grad) };
+    return { value, grad: Float64Array.of((lik.grad[0] ?? 0) + pl.grad, (lik.grad[1] ?? 0) + pn.grad) };
   };
   // Grid over the shared lengthscale (fractions of its bound) and the noise.
   const maxLog = Math.log(maxSharedLengthscale(dims));

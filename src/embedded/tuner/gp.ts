@@ -49,12 +49,13 @@ export function matern52(r: number): number {
 function scaledDistance(
   a: ArrayLike<number>,
   aOff: number,
-  b: readonly number[],
+  b: ArrayLike<number>,
   invL2: Float64Array,
+  bOff = 0,
 ): number {
   let r2 = 0;
   for (let d = 0; d < invL2.length; d++) {
-    const t = (a[aOff + d] ?? 0) - (b[d] ?? 0);
+    const t = (a[aOff + d] ?? 0) - (b[bOff + d] ?? 0);
     r2 += t * t * (invL2[d] ?? 0);
   }
   return Math.sqrt(r2);
@@ -96,7 +97,7 @@ export function fitGp(
     for (let i = 0; i < n; i++) {
       K[i * n + i] = 1 + hyper.noiseVariance + jitter;
       for (let j = 0; j < i; j++) {
-        const k = matern52(scaledDistance(flat, i * dims, rowOf(flat, j, dims), invL2));
+        const k = matern52(scaledDistance(flat, i * dims, flat, invL2, j * dims));
         K[i * n + j] = k;
         K[j * n + i] = k;
       }
@@ -129,8 +130,4 @@ export function fitGp(
       return { mean: mean * yStd + yMean, variance: latent * yStd * yStd };
     },
   };
-}
-
-function rowOf(flat: Float64Array, i: number, dims: number): number[] {
-  return Array.from(flat.subarray(i * dims, (i + 1) * dims));
 }

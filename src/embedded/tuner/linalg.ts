@@ -78,28 +78,40 @@ export function logDet(c: Cholesky): number {
   return 2 * s;
 }
 
-/** A⁻¹ (row-major, symmetric) from the factor: A⁻¹ = L⁻ᵀ L⁻¹. */
+/**
+ * A⁻¹ (row-major, symmetric) from the factor: A⁻¹ = L⁻ᵀ L⁻¹ = Σ_k (row k of L⁻¹)ᵀ (row k of L⁻¹).
+ * Both steps run along rows (contiguous memory); the column-wise textbook loops were a third of
+ * the hyperparameter fit's time at n = 60.
+ */
 export function cholInverse(c: Cholesky): Float64Array {
   const { n, L } = c;
-  // Linv: lower-triangular inverse, column by column.
+  // Row i of L⁻¹ from L L⁻¹ = I: (e_i − Σ_{k<i} L_ik · row k of L⁻¹) / L_ii, nonzero for j ≤ i.
   const Linv = new Float64Array(n * n);
-  for (let j = 0; j < n; j++) {
-    Linv[j * n + j] = 1 / (L[j * n + j] ?? 1);
-    for (let i = j + 1; i < n; i++) {
-      let s = 0;
-      for (let k = j; k < i; k++) s -= (L[i * n + k] ?? 0) * (Linv[k * n + j] ?? 0);
-      Linv[i * n + j] = s / (L[i * n + i] ?? 1);
+  for (let i = 0; i < n; i++) {
+    const ri = i * n;
+    for (let k = 0; k < i; k++) {
+      const lik = L[ri + k] ?? 0;
+      if (lik === 0) continue;
+      const rk = k * n;
+      for (let j = 0; j <= k; j++) Linv[ri + j] = (Linv[ri + j] ?? 0) - lik * (Linv[rk + j] ?? 0);
+    }
+    const inverseDiagonal = 1 / (L[ri + i] ?? 1);
+    for (let j = 0; j < i; j++) Linv[ri + j] = (Linv[ri + j] ?? 0) * inverseDiagonal;
+    Linv[ri + i] = inverseDiagonal;
+  }
+  // Lower triangle of Σ_k r_kᵀ r_k, then mirrored.
+  const inv = new Float64Array(n * n);
+  for (let k = 0; k < n; k++) {
+    const rk = k * n;
+    for (let i = 0; i <= k; i++) {
+      const v = Linv[rk + i] ?? 0;
+      if (v === 0) continue;
+      const ri = i * n;
+      for (let j = 0; j <= i; j++) inv[ri + j] = (inv[ri + j] ?? 0) + v * (Linv[rk + j] ?? 0);
     }
   }
-  const inv = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      // (Lᵀ⁻¹ L⁻¹)_ij = Σ_k Linv_ki Linv_kj over k ≥ max(i, j) = i.
-      let s = 0;
-      for (let k = i; k < n; k++) s += (Linv[k * n + i] ?? 0) * (Linv[k * n + j] ?? 0);
-      inv[i * n + j] = s;
-      inv[j * n + i] = s;
-    }
+    for (let j = 0; j < i; j++) inv[j * n + i] = inv[i * n + j] ?? 0;
   }
   return inv;
 }
