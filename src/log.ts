@@ -78,8 +78,7 @@ export function scrub(text: string): string {
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const format = opts.format ?? (process.stdout.isTTY ? 'pretty' : 'json');
   const dest: DestinationStream =
-    opts.destination ??
-    (format === 'pretty' ? prettyStream() : pino.destination({ dest: 1, sync: true }));
+    opts.destination ?? (format === 'pretty' ? prettyStream() : pino.destination({ dest: 1, sync: true }));
   const onWarn = opts.onWarn;
   return pino(
     {

@@ -130,7 +130,12 @@ describe('apply through the agent (--local)', () => {
       expect(fake.violations).toEqual([]);
     } finally {
       await fake.close();
-      for (const knob of ['work_mem', 'random_page_cost', 'effective_io_concurrency', 'checkpoint_completion_target']) {
+      for (const knob of [
+        'work_mem',
+        'random_page_cost',
+        'effective_io_concurrency',
+        'checkpoint_completion_target',
+      ]) {
         await pg.sql(`ALTER SYSTEM RESET ${knob}`);
       }
       await pg.sql('SELECT pg_reload_conf()');
