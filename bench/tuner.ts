@@ -1,7 +1,9 @@
 /**
  * Tuner micro-benchmark: wall time of one Bayesian-optimisation suggestion (GP hyperparameter fit
  * + trust-region log-EI search) at 10, 30 and 60 observations over the full restart-mode space of
- * a 16 GiB / 4 CPU machine. Median of repeats; run with `npx tsx bench/tuner.ts`.
+ * a 16 GiB / 4 CPU machine. Median of repeats; run with `npx tsx bench/tuner.ts`. Process CPU time
+ * is printed next to wall time because on a shared, busy host the wall time mostly measures the
+ * scheduler.
  */
 import { createBo } from '../src/embedded/tuner/bo.js';
 import type { Observation } from '../src/embedded/tuner/optimiser.js';
@@ -40,14 +42,19 @@ for (let i = 0; i < 3; i++) bo.suggest(observations(20, 100 + i), dims, createRn
 console.log(`tuner suggestion latency, ${dims} dimensions, median of ${REPEATS} (node ${process.version})`);
 for (const n of [10, 30, 60]) {
   const times: number[] = [];
+  const cpu: number[] = [];
   for (let r = 0; r < REPEATS; r++) {
     const obs = observations(n, r);
     const start = performance.now();
+    const startCpu = process.cpuUsage();
     bo.suggest(obs, dims, createRng(r, n));
+    const used = process.cpuUsage(startCpu);
     times.push(performance.now() - start);
+    cpu.push((used.user + used.system) / 1000);
   }
   console.log(
     `${String(n).padStart(3)} observations: median ${median(times).toFixed(1)} ms` +
-      ` (min ${Math.min(...times).toFixed(1)}, max ${Math.max(...times).toFixed(1)})`,
+      ` (min ${Math.min(...times).toFixed(1)}, max ${Math.max(...times).toFixed(1)}),` +
+      ` CPU median ${median(cpu).toFixed(1)} ms`,
   );
 }
