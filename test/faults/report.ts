@@ -58,8 +58,8 @@ function main(): number {
     path.join(ROOT, 'node_modules', '.bin', 'vitest'),
     [
       'run',
-      '--config',
-      'test/faults/vitest.faults.config.ts',
+      '--project',
+      'faults',
       '--reporter=default',
       '--reporter=json',
       `--outputFile.json=${jsonFile}`,

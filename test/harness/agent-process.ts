@@ -25,6 +25,17 @@ export interface AgentProcess {
   exited(): Promise<number | null>;
 }
 
+const live = new Set<ChildProcess>();
+let exitHook = false;
+/** Backstop: if the test runner itself dies, no agent child outlives it. */
+function installExitHook(): void {
+  if (exitHook) return;
+  exitHook = true;
+  process.on('exit', () => {
+    for (const c of live) c.kill('SIGKILL');
+  });
+}
+
 export function startAgent(args: string[], env: Record<string, string>): AgentProcess {
   if (!existsSync(CLI)) throw new Error(`agent-process: ${CLI} missing; run npm run build`);
   const child = spawn(process.execPath, [CLI, '--log-format', 'json', ...args], {
@@ -35,7 +46,14 @@ export function startAgent(args: string[], env: Record<string, string>): AgentPr
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  live.add(child);
+  installExitHook();
+  const exit = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      live.delete(child);
+      resolve(code);
+    }),
+  );
   const logs = () =>
     out
       .split('\n')
