@@ -42,7 +42,11 @@ export interface SessionOptions {
   readonly workload?: Workload;
 }
 
-/** DBtune's guardrails: average query runtime above 2× the baseline, TPS down by more than 95 %. */
+/**
+ * DBtune's guardrails: average query runtime above 2× the baseline, TPS down by more than 95 %.
+ * The latency reference is the mean of the *measured* baseline and revert latencies (> 0); when no
+ * baseline latency was measured the latency guardrail is not applied.
+ */
 export const LATENCY_GUARDRAIL_RATIO = 2;
 export const THROUGHPUT_GUARDRAIL_RATIO = 0.05;
 
@@ -255,9 +259,17 @@ export class TuningSession {
     if (reference.length === 0) return null;
     const mean = (f: (m: Measurement) => number): number =>
       reference.reduce((a, r) => a + (r.measurement ? f(r.measurement) : 0), 0) / reference.length;
-    const latency = mean((x) => x.latencyMs);
+    // A latency ≤ 0 means "not measured" (e.g. no pg_stat_statements sample in the window): it is
+    // left out of the reference, and an unmeasured iteration is not checked. With no measured
+    // baseline latency at all, the latency guardrail is not applied.
+    const latencies = reference.flatMap((r) =>
+      r.measurement && measuredLatency(r.measurement.latencyMs) ? [r.measurement.latencyMs] : [],
+    );
+    const latency = latencies.length > 0 ? latencies.reduce((a, b) => a + b, 0) / latencies.length : 0;
     const tps = mean((x) => x.tps);
-    if (latency > 0 && m.latencyMs > LATENCY_GUARDRAIL_RATIO * latency) return 'latency';
+    if (latency > 0 && measuredLatency(m.latencyMs) && m.latencyMs > LATENCY_GUARDRAIL_RATIO * latency) {
+      return 'latency';
+    }
     if (tps > 0 && m.tps < THROUGHPUT_GUARDRAIL_RATIO * tps) return 'throughput';
     return null;
   }
@@ -270,6 +282,11 @@ function pick(config: Readonly<Config>, space: Space): Config {
     if (v !== undefined) out[k.name] = v;
   }
   return out;
+}
+
+/** A latency is measured when finite and positive; 0 is the agent's "no sample in the window". */
+function measuredLatency(ms: number): boolean {
+  return Number.isFinite(ms) && ms > 0;
 }
 
 function validateMeasurement(m: Measurement): void {

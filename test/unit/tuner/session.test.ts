@@ -76,6 +76,24 @@ describe('tuning session', () => {
     expect(s.next()!.kind).toBe('revert');
   });
 
+  it('ignores unmeasured (zero) latencies in the latency guardrail reference', () => {
+    const s = session('tps');
+    s.record(s.next()!.iteration, { tps: 1000, latencyMs: 100 });
+    const hit = s.record(s.next()!.iteration, { guardrail: 'memory' });
+    expect(hit.outcome).toBe('infeasible');
+    s.record(s.next()!.iteration, { tps: 1000, latencyMs: 0 }); // revert: no pg_stat_statements sample
+    // 150 ms is 1.5× the measured baseline; averaging in the 0 would make the reference 50 ms.
+    expect(s.record(s.next()!.iteration, { tps: 950, latencyMs: 150 }).outcome).toBe('ok');
+    // An unmeasured latency on a tuned iteration is not a guardrail either.
+    expect(s.record(s.next()!.iteration, { tps: 950, latencyMs: 0 }).outcome).toBe('ok');
+  });
+
+  it('does not apply the latency guardrail when no baseline latency was measured', () => {
+    const s = session('tps');
+    s.record(s.next()!.iteration, { tps: 1000, latencyMs: 0 });
+    expect(s.record(s.next()!.iteration, { tps: 950, latencyMs: 500 }).outcome).toBe('ok');
+  });
+
   it('keeps the baseline when the best configuration is within the noise', () => {
     const s = session('tps', 14);
     runAll(s, workload(s.space, 0.03, 0));
