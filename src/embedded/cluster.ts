@@ -226,22 +226,25 @@ export async function startCluster(opts: StartOptions = {}): Promise<PgCluster> 
 
   const pgCtl = (args: string[], timeoutMs?: number) =>
     run(path.join(binDir, 'pg_ctl'), args, user, timeoutMs);
+  // `pg_ctl start` on the current port (a restart keeps it, so URLs held by callers stay valid).
+  const pgCtlStart = () =>
+    pgCtl([
+      '-D',
+      dataDir,
+      '-l',
+      logFile,
+      '-w',
+      '-t',
+      '60',
+      '-o',
+      `-p ${port} -k ${socketDir} ${settingArgs(settings)}`,
+      'start',
+    ]);
   const startServer = async () => {
     for (let attempt = 0; ; attempt++) {
       if (port === 0 || attempt > 0) port = await freePort();
       try {
-        await pgCtl([
-          '-D',
-          dataDir,
-          '-l',
-          logFile,
-          '-w',
-          '-t',
-          '60',
-          '-o',
-          `-p ${port} -k ${socketDir} ${settingArgs(settings)}`,
-          'start',
-        ]);
+        await pgCtlStart();
         running = true;
         return;
       } catch (e) {
@@ -289,19 +292,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<PgCluster> 
     },
     async start() {
       if (running && postmasterPid()) return;
-      // Keep the same port so URLs held by callers stay valid.
-      await pgCtl([
-        '-D',
-        dataDir,
-        '-l',
-        logFile,
-        '-w',
-        '-t',
-        '60',
-        '-o',
-        `-p ${port} -k ${socketDir} ${settingArgs(settings)}`,
-        'start',
-      ]);
+      await pgCtlStart();
       running = true;
     },
     async stop(mode = 'fast') {
