@@ -170,8 +170,9 @@ describe('orchestrator', () => {
     h.postActive();
     h.o.recommendation();
     h.o.logEntry(error);
-    expect(h.o.state.session?.history[1]).toMatchObject({ outcome: 'infeasible' });
+    expect(h.o.state.session?.history[1]).toMatchObject({ outcome: 'infeasible', guardrail: 'apply_failed' });
     expect(h.o.state.notes['1']).toBe('not applied: restart_not_allowed: no');
+    expect(h.o.state.session?.history[2]?.reason).toBe('revert: configuration not applied at iteration 1');
     // The revert is served; the agent never shows it: after the timeout it is abandoned too.
     h.o.recommendation();
     h.t += 29_000;
@@ -181,7 +182,11 @@ describe('orchestrator', () => {
     h.t += 1000;
     h.postActive();
     h.o.tick();
-    expect(h.o.state.session?.history[2]).toMatchObject({ kind: 'revert', outcome: 'infeasible' });
+    expect(h.o.state.session?.history[2]).toMatchObject({
+      kind: 'revert',
+      outcome: 'infeasible',
+      guardrail: 'apply_failed',
+    });
     expect(h.o.state.notes['2']).toMatch(/did not show the proposal within 30 s/);
   });
 

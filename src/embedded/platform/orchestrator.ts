@@ -307,8 +307,8 @@ export class Orchestrator {
     }
     this.state.notes[String(pending.iteration)] = note;
     this.state.lastError = note;
-    // The session has no "unappliable" outcome; it is infeasible like a stalled configuration.
-    this.#record(pending.iteration, { guardrail: 'throughput' });
+    // Infeasible for the optimiser, with its own guardrail kind so the revert's reason says why.
+    this.#record(pending.iteration, { guardrail: 'apply_failed' });
   }
 
   /** End the session as failed (also used by the server when a step throws). */

@@ -8,8 +8,12 @@ import type { Workload } from './pgtune.js';
 /** What to optimise: throughput (maximise TPS) or average query runtime (minimise). */
 export type Objective = 'tps' | 'latency';
 
-/** Why a configuration was abandoned: the agent's memory signal, or DBtune's performance guardrails. */
-export type Guardrail = 'memory' | 'latency' | 'throughput';
+/**
+ * Why a configuration was abandoned: the agent's memory signal, DBtune's performance guardrails, or
+ * `apply_failed`: the configuration could not be applied (the agent reported an apply error or never
+ * showed it). States saved before `apply_failed` existed recorded such iterations as `throughput`.
+ */
+export type Guardrail = 'memory' | 'latency' | 'throughput' | 'apply_failed';
 
 /**
  * Outcome of one iteration:

@@ -213,11 +213,11 @@ export class TuningSession {
     if (iteration === 0)
       return make('baseline', { ...this.baseline }, 'baseline: measure the current configuration');
     if (last?.outcome === 'infeasible' && TUNING_KINDS.includes(last.kind)) {
-      return make(
-        'revert',
-        { ...this.baseline },
-        `revert: ${last.guardrail ?? 'guardrail'} guardrail at iteration ${last.iteration}`,
-      );
+      const why =
+        last.guardrail === 'apply_failed'
+          ? 'configuration not applied'
+          : `${last.guardrail ?? 'guardrail'} guardrail`;
+      return make('revert', { ...this.baseline }, `revert: ${why} at iteration ${last.iteration}`);
     }
     if (!this.#history.some((r) => r.kind === 'pgtune')) {
       const config = this.space.repair({ ...this.baseline, ...pgtuneProposal(this.space, this.workload) });

@@ -94,6 +94,28 @@ describe('tuning session', () => {
     expect(s.record(s.next()!.iteration, { tps: 950, latencyMs: 500 }).outcome).toBe('ok');
   });
 
+  it('records an unappliable configuration as apply_failed and still loads older throughput states', () => {
+    const s = session('tps');
+    s.record(s.next()!.iteration, { tps: 1000, latencyMs: 100 });
+    expect(s.record(s.next()!.iteration, { guardrail: 'apply_failed' })).toMatchObject({
+      outcome: 'infeasible',
+      guardrail: 'apply_failed',
+    });
+    const state = s.toJSON(); // saved before the revert is proposed
+    expect(s.next()).toMatchObject({
+      kind: 'revert',
+      reason: 'revert: configuration not applied at iteration 1',
+    });
+    const old: SessionState = {
+      ...state,
+      history: state.history.map((r) =>
+        r.guardrail === 'apply_failed' ? { ...r, guardrail: 'throughput' } : r,
+      ),
+    };
+    expect(TuningSession.fromJSON(old).next()!.reason).toBe('revert: throughput guardrail at iteration 1');
+    expect(TuningSession.fromJSON(state).next()).toEqual(s.next());
+  });
+
   it('keeps the baseline when the best configuration is within the noise', () => {
     const s = session('tps', 14);
     runAll(s, workload(s.space, 0.03, 0));
