@@ -97,20 +97,24 @@ export function tunerSystemInfo(facts: AgentFacts, active: ActiveSnapshot): Syst
 
 /**
  * Build the search space and the session from the agent's facts; the baseline is the active value
- * of every knob. Every knob must be reported: the tuner cannot leave one out of its space.
+ * of every knob. Knobs the agent does not report (managed services filter pg_settings) are left out
+ * of the space; `space.excluded` lists them with the reason, for the platform to log.
  */
 export function startSession(
   facts: AgentFacts,
   active: ActiveSnapshot,
   settings: SessionSettings,
 ): { session: TuningSession; space: Space } | { error: string } {
-  const space = buildSpace(tunerSystemInfo(facts, active));
+  const info = tunerSystemInfo(facts, active);
+  let space = buildSpace(info);
   const missing = missingKnobs(space, active);
-  if (missing.length > 0) return { error: `the active configuration has no value for ${missing.join(', ')}` };
+  if (missing.length > 0) space = buildSpace({ ...info, unreported: missing });
   try {
     const { iterations, objective, seed } = settings;
     const baseline = baselineConfig(space, active);
-    return { session: new TuningSession({ space, objective, iterations, seed, baseline }), space };
+    const session = new TuningSession({ space, objective, iterations, seed, baseline });
+    // The session's space can differ (a baseline value outside a knob's choices): use it throughout.
+    return { session, space: session.space };
   } catch (err) {
     return { error: `cannot start the session: ${(err as Error).message}` };
   }

@@ -172,6 +172,9 @@ export class Orchestrator {
       { knobs: space.dims, restarts: space.systemInfo.restartsAllowed, iterations, objective },
       'embedded platform: tuning session started',
     );
+    for (const { name, reason } of space.excluded) {
+      this.opts.log.warn({ knob: name, reason }, 'embedded platform: knob left out of the search');
+    }
     this.#advance();
   }
 

@@ -28,9 +28,33 @@ export interface SystemInfo {
   /**
    * Current values (base units) of settings the constraints depend on when they are not searched,
    * i.e. shared_buffers and max_worker_processes in reload-only sessions. PostgreSQL defaults otherwise.
+   * A categorical knob's current value outside its searched choices (e.g. wal_compression = lz4) is
+   * added to its choices; a value the tuner cannot represent leaves the knob out of the space.
    */
   readonly currentSettings?: Readonly<Record<string, KnobValue>>;
+  /**
+   * Settings the server does not report (managed services filter pg_settings): their knobs are left
+   * out of the space. A cross-knob constraint that needs one uses PG_DEFAULT_SETTINGS instead.
+   */
+  readonly unreported?: readonly string[];
 }
+
+/**
+ * PostgreSQL's defaults (pg_settings base units) for the knobs the cross-knob constraints read,
+ * used when such a knob is not searched and its current value is unknown.
+ */
+export const PG_DEFAULT_SETTINGS: Readonly<Record<string, number>> = {
+  shared_buffers: 16384,
+  work_mem: 4096,
+  effective_cache_size: 524288,
+  max_wal_size: 1024,
+  min_wal_size: 80,
+  max_worker_processes: 8,
+  max_parallel_workers: 8,
+  max_parallel_workers_per_gather: 2,
+  random_page_cost: 4,
+  seq_page_cost: 1,
+};
 
 /** Spellings PostgreSQL accepts for booleans (https://www.postgresql.org/docs/current/config-setting.html). */
 const BOOL_ALIASES = { true: 'on', false: 'off', yes: 'on', no: 'off', '1': 'on', '0': 'off' } as const;

@@ -2,8 +2,8 @@
  * The embedded platform's tuner: search space, PGTune first proposal, Bayesian optimisation and
  * the session state machine. Pure logic: no I/O, no timers, deterministic given a seed.
  */
-export { buildSpace, type Space, type SystemInfo } from './space.js';
-export { MEMORY_BUDGET_FRACTION, WORK_MEM_PER_CONNECTION } from './catalogue.js';
+export { buildSpace, type ExcludedKnob, type Space, type SystemInfo } from './space.js';
+export { MEMORY_BUDGET_FRACTION, PG_DEFAULT_SETTINGS, WORK_MEM_PER_CONNECTION } from './catalogue.js';
 export type { Config, Knob, KnobValue, NumericKnob, CategoricalKnob } from './knobs.js';
 export { pgtuneProposal, pgtuneValues, type Workload } from './pgtune.js';
 export { fitGp, type GpModel, type GpHyperparameters, type Prediction } from './gp.js';

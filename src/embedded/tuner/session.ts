@@ -13,7 +13,7 @@
  * PRNG is derived from (seed, iteration)), so toJSON()/fromJSON() resumes with the same proposal.
  */
 import { createBo, fitSurrogate } from './bo.js';
-import type { Config } from './knobs.js';
+import type { Config, KnobValue } from './knobs.js';
 import type { Observation } from './optimiser.js';
 import { pgtuneProposal, type Workload } from './pgtune.js';
 import { createRng } from './rng.js';
@@ -29,7 +29,7 @@ import type {
   RecordInput,
   SessionState,
 } from './session-types.js';
-import { buildSpace, type Space } from './space.js';
+import { adaptToCurrent, buildSpace, type Space } from './space.js';
 
 export interface SessionOptions {
   readonly space: Space;
@@ -37,7 +37,11 @@ export interface SessionOptions {
   /** Total iterations, baseline and reverts included (DBtune runs 30). */
   readonly iterations: number;
   readonly seed: number;
-  /** The current configuration: a value for every knob of the space (pg_settings base units). */
+  /**
+   * The current configuration (pg_settings base units). A knob with no value here is left out of the
+   * session's space; a categorical value outside the knob's choices is added to them (or, when the
+   * tuner cannot represent it, the knob is left out): see `TuningSession.space.excluded`.
+   */
   readonly baseline: Readonly<Config>;
   readonly workload?: Workload;
 }
@@ -65,12 +69,12 @@ export class TuningSession {
     if (!Number.isInteger(options.iterations) || options.iterations < 1) {
       throw new Error(`tuner: session: iterations must be a positive integer, got ${options.iterations}`);
     }
-    this.space = options.space;
+    this.space = spaceForBaseline(options.space, options.baseline);
     this.objective = options.objective;
     this.iterations = options.iterations;
     this.seed = options.seed >>> 0;
     this.workload = options.workload ?? 'oltp';
-    // Throws when a knob is missing. No repair: the baseline is what the server runs, constraints or not.
+    // Checks every value. No repair: the baseline is what the server runs, constraints or not.
     this.space.toNormalised(options.baseline);
     this.baseline = pick(options.baseline, this.space);
   }
@@ -273,6 +277,28 @@ export class TuningSession {
     if (tps > 0 && m.tps < THROUGHPUT_GUARDRAIL_RATIO * tps) return 'throughput';
     return null;
   }
+}
+
+/**
+ * The space itself when it can represent the baseline; otherwise the same space rebuilt with the
+ * baseline's unexpected values as current settings and its missing knobs as unreported, so the
+ * rebuilt space (persisted through its systemInfo) is reproduced exactly by fromJSON.
+ */
+function spaceForBaseline(space: Space, baseline: Readonly<Config>): Space {
+  const unreported: string[] = [];
+  const current: Record<string, KnobValue> = {};
+  for (const k of space.knobs) {
+    const v = baseline[k.name];
+    if (v === undefined) unreported.push(k.name);
+    else if (adaptToCurrent(k, v) !== k) current[k.name] = v;
+  }
+  if (unreported.length === 0 && Object.keys(current).length === 0) return space;
+  const info = space.systemInfo;
+  return buildSpace({
+    ...info,
+    currentSettings: { ...info.currentSettings, ...current },
+    unreported: [...(info.unreported ?? []), ...unreported],
+  });
 }
 
 function pick(config: Readonly<Config>, space: Space): Config {

@@ -6,6 +6,7 @@
 import {
   buildKnobs,
   memoryBudgetBytes,
+  PG_DEFAULT_SETTINGS,
   SHARED_BUFFERS_MIN_PAGES,
   WORK_MEM_PER_CONNECTION,
   type SystemInfo,
@@ -16,8 +17,10 @@ import {
   normaliseValue,
   quantise,
   toNormalised,
+  type CategoricalKnob,
   type Config,
   type Knob,
+  type KnobValue,
   type NumericKnob,
 } from './knobs.js';
 
@@ -26,6 +29,8 @@ export type { SystemInfo } from './catalogue.js';
 export interface Space {
   readonly systemInfo: SystemInfo;
   readonly knobs: readonly Knob[];
+  /** Knobs left out of the search, with the reason (for the platform to log). */
+  readonly excluded: readonly ExcludedKnob[];
   /** Number of dimensions (one per knob). */
   readonly dims: number;
   readonly memoryBudgetBytes: number;
@@ -40,8 +45,48 @@ export interface Space {
   memoryClaimBytes(config: Readonly<Config>): number;
 }
 
+export interface ExcludedKnob {
+  readonly name: string;
+  readonly reason: string;
+}
+
+/** PostgreSQL enum labels are lower-case identifiers (e.g. lz4, zstd). */
+const ENUM_LABEL = /^[a-z][a-z0-9_]*$/;
+
+/**
+ * The knob adapted to the server's current value: unchanged when the value is one of its choices,
+ * with the value added to an enum's choices when it looks like a valid label the tuner does not
+ * search (so the baseline round-trips exactly), or a reason when the tuner cannot represent it.
+ */
+export function adaptToCurrent(knob: Knob, value: KnobValue): Knob | { reason: string } {
+  if (isNumeric(knob)) {
+    const v = typeof value === 'number' ? value : Number(value);
+    return Number.isFinite(v) ? knob : { reason: `current value '${String(value)}' is not a number` };
+  }
+  const text = String(value).trim().toLowerCase();
+  const canonical = knob.aliases?.[text] ?? text;
+  if (knob.values.includes(canonical)) return knob;
+  if (knob.type === 'enum' && ENUM_LABEL.test(canonical)) {
+    const adapted: CategoricalKnob = { ...knob, values: [...knob.values, canonical] };
+    return adapted;
+  }
+  return { reason: `current value '${String(value)}' is not one of ${knob.values.join(', ')}` };
+}
+
 export function buildSpace(info: SystemInfo): Space {
-  const knobs = buildKnobs(info);
+  const knobs: Knob[] = [];
+  const excluded: ExcludedKnob[] = [];
+  const unreported = new Set(info.unreported ?? []);
+  for (const knob of buildKnobs(info)) {
+    if (unreported.has(knob.name)) {
+      excluded.push({ name: knob.name, reason: 'the server does not report it' });
+      continue;
+    }
+    const current = info.currentSettings?.[knob.name];
+    const adapted = current === undefined ? knob : adaptToCurrent(knob, current);
+    if ('reason' in adapted) excluded.push({ name: knob.name, reason: adapted.reason });
+    else knobs.push(adapted);
+  }
   const byName = new Map(knobs.map((k) => [k.name, k]));
   const budget = memoryBudgetBytes(info);
   const fixed = (name: string, fallback: number): number => {
@@ -85,15 +130,16 @@ export function buildSpace(info: SystemInfo): Space {
       out.work_mem = quantise(wmKnob, (budget - sbBytes) / conns / 1024, 'down');
     }
     if (sbKnob && memoryClaimBytes(out) > budget) {
-      const wmBytes = Number(out.work_mem) * 1024;
+      const wmBytes = valueOf(out, 'work_mem', PG_DEFAULT_SETTINGS.work_mem ?? 4096) * 1024;
       out.shared_buffers = quantise(sbKnob, (budget - conns * wmBytes) / 8192, 'down');
     }
     const ecs = numeric('effective_cache_size');
     const sb = valueOf(out, 'shared_buffers', SHARED_BUFFERS_MIN_PAGES);
     if (ecs && Number(out.effective_cache_size) < sb) out.effective_cache_size = quantise(ecs, sb, 'up');
     const minWal = numeric('min_wal_size');
-    if (minWal && Number(out.min_wal_size) > Number(out.max_wal_size) / 2) {
-      out.min_wal_size = quantise(minWal, Number(out.max_wal_size) / 2, 'down');
+    const maxWal = valueOf(out, 'max_wal_size', PG_DEFAULT_SETTINGS.max_wal_size ?? 1024);
+    if (minWal && Number(out.min_wal_size) > maxWal / 2) {
+      out.min_wal_size = quantise(minWal, maxWal / 2, 'down');
     }
     const mwp = valueOf(out, 'max_worker_processes', 8);
     if (byName.has('max_parallel_workers') && Number(out.max_parallel_workers) > mwp) {
@@ -104,8 +150,9 @@ export function buildSpace(info: SystemInfo): Space {
       out.max_parallel_workers_per_gather = mpw;
     }
     const rpc = numeric('random_page_cost');
-    if (rpc && byName.has('seq_page_cost') && Number(out.random_page_cost) < Number(out.seq_page_cost)) {
-      out.random_page_cost = quantise(rpc, Number(out.seq_page_cost), 'up');
+    const spc = valueOf(out, 'seq_page_cost', PG_DEFAULT_SETTINGS.seq_page_cost ?? 1);
+    if (rpc && Number(out.random_page_cost) < spc) {
+      out.random_page_cost = quantise(rpc, spc, 'up');
     }
     return out;
   };
@@ -113,6 +160,7 @@ export function buildSpace(info: SystemInfo): Space {
   return {
     systemInfo: info,
     knobs,
+    excluded,
     dims: knobs.length,
     memoryBudgetBytes: budget,
     knob: (name) => byName.get(name),

@@ -116,6 +116,39 @@ describe('tuning session', () => {
     expect(TuningSession.fromJSON(state).next()).toEqual(s.next());
   });
 
+  it('accepts a wal_compression baseline outside the searched choices (lz4, zstd)', () => {
+    for (const value of ['lz4', 'zstd']) {
+      const baseline = { ...PG_DEFAULTS, wal_compression: value };
+      const s = new TuningSession({ space: space16(), objective: 'tps', iterations: 6, seed: 7, baseline });
+      expect(s.space.knob('wal_compression')).toMatchObject({ values: ['off', 'pglz', value] });
+      expect(s.next()!.config).toEqual(baseline);
+      s.record(0, { tps: 1000, latencyMs: 10 });
+      expect(s.next()!.config.wal_compression).toBe('pglz');
+      s.record(1, { tps: 1100, latencyMs: 9 });
+      const p2 = s.next()!;
+      expect(s.space.repair(p2.config)).toEqual(p2.config);
+      const resumed = TuningSession.fromJSON(JSON.parse(JSON.stringify(s.toJSON())) as SessionState);
+      expect(resumed.baseline).toEqual(baseline);
+      expect(resumed.next()).toEqual(p2);
+    }
+  });
+
+  it('leaves out knobs it cannot represent or has no baseline value for, with the reason', () => {
+    const { jit: _jit, seq_page_cost: _spc, ...partial } = PG_DEFAULTS;
+    const baseline = { ...partial, wal_compression: 'lz4' };
+    const space = buildSpace(machine(16, { pgMajor: 14 })); // wal_compression is a bool before PG 15
+    const s = new TuningSession({ space, objective: 'tps', iterations: 5, seed: 3, baseline });
+    expect(s.space.excluded.map((e) => e.name).sort()).toEqual(['jit', 'seq_page_cost', 'wal_compression']);
+    expect(s.space.excluded.find((e) => e.name === 'wal_compression')!.reason).toMatch(/lz4/);
+    expect(s.next()!.config).not.toHaveProperty('jit');
+    s.record(0, { tps: 1000, latencyMs: 10 });
+    expect(s.next()!.config).not.toHaveProperty('wal_compression');
+    s.record(1, { tps: 1100, latencyMs: 9 });
+    const p2 = s.next()!;
+    expect(p2.config.random_page_cost).toBeGreaterThanOrEqual(1); // seq_page_cost's default
+    expect(TuningSession.fromJSON(s.toJSON()).next()).toEqual(p2);
+  });
+
   it('keeps the baseline when the best configuration is within the noise', () => {
     const s = session('tps', 14);
     runAll(s, workload(s.space, 0.03, 0));

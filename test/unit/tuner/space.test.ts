@@ -5,6 +5,7 @@ import {
   toNormalised,
   type NumericKnob,
 } from '../../../src/embedded/tuner/knobs.js';
+import { pgtuneProposal } from '../../../src/embedded/tuner/pgtune.js';
 import { createRng } from '../../../src/embedded/tuner/rng.js';
 import { buildSpace, type Space } from '../../../src/embedded/tuner/space.js';
 import { GiB, machine, PG_DEFAULTS } from './fixtures.js';
@@ -135,6 +136,31 @@ describe('search space', () => {
     }
     // The constraints bind on a good share of random points, so the checks above are not vacuous.
     expect(repairedSomething).toBeGreaterThan(300);
+  });
+
+  it('leaves unreported knobs out and uses PostgreSQL defaults for their constraints', () => {
+    const space = buildSpace({ ...machine(16), unreported: ['max_wal_size', 'seq_page_cost'] });
+    expect(space.knob('max_wal_size')).toBeUndefined();
+    expect(space.excluded).toEqual([
+      { name: 'max_wal_size', reason: 'the server does not report it' },
+      { name: 'seq_page_cost', reason: 'the server does not report it' },
+    ]);
+    const { max_wal_size: _mws, seq_page_cost: _spc, ...config } = PG_DEFAULTS;
+    const repaired = space.repair({ ...config, min_wal_size: 4096, random_page_cost: 0.5 });
+    expect(repaired.min_wal_size).toBeLessThanOrEqual(512); // max_wal_size default 1024 / 2
+    expect(repaired.random_page_cost).toBeGreaterThanOrEqual(1); // seq_page_cost default
+    expect(space.fromNormalised(space.toNormalised(config))).not.toHaveProperty('max_wal_size');
+    expect(pgtuneProposal(space)).not.toHaveProperty('max_wal_size');
+  });
+
+  it('adds a current enum value to the choices and round-trips it', () => {
+    const space = buildSpace({ ...machine(16), currentSettings: { wal_compression: 'zstd' } });
+    const knob = space.knob('wal_compression')!;
+    expect(knob).toMatchObject({ values: ['off', 'pglz', 'zstd'] });
+    expect(fromNormalised(knob, toNormalised(knob, 'zstd'))).toBe('zstd');
+    expect(pgtuneProposal(space).wal_compression).toBe('pglz');
+    const bad = buildSpace({ ...machine(16), currentSettings: { jit: 'maybe', wal_compression: 'l z4' } });
+    expect(bad.excluded.map((e) => e.name)).toEqual(['wal_compression', 'jit']);
   });
 
   it('repair lowers work_mem before shared_buffers', () => {
