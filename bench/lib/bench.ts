@@ -45,17 +45,30 @@ export function parseArgs(argv: readonly string[]): { quick: boolean; only: stri
   return { quick: argv.includes('--quick'), only };
 }
 
-export function resultPath(name: string): string {
-  return path.join(RESULTS_DIR, `${name}.json`);
+/**
+ * Full runs write `<name>.json`, smoke runs `<name>.quick.json`: a `--quick` run must never replace
+ * the full-run figures that docs/PERFORMANCE.md publishes.
+ */
+export function resultPath(name: string, quick = false): string {
+  return path.join(RESULTS_DIR, `${name}${quick ? '.quick' : ''}.json`);
 }
 
-export function readResult<D>(name: string): BenchResult<D> | null {
-  const file = resultPath(name);
+function readFile<D>(file: string): BenchResult<D> | null {
   if (!existsSync(file)) return null;
   return JSON.parse(readFileSync(file, 'utf8')) as BenchResult<D>;
 }
 
-/** Run one benchmark and write bench/results/<name>.json. */
+/** The full-run result, or the smoke-run result when no full run exists yet. */
+export function readResult<D>(name: string): BenchResult<D> | null {
+  return readFile<D>(resultPath(name)) ?? readFile<D>(resultPath(name, true));
+}
+
+/** The latest smoke-run result, if any. */
+export function readQuickResult<D>(name: string): BenchResult<D> | null {
+  return readFile<D>(resultPath(name, true));
+}
+
+/** Run one benchmark and write bench/results/<name>.json (or <name>.quick.json). */
 export async function runBenchmark<D>(
   b: Benchmark<D>,
   quick: boolean,
@@ -78,7 +91,7 @@ export async function runBenchmark<D>(
     data,
   };
   mkdirSync(RESULTS_DIR, { recursive: true });
-  writeFileSync(resultPath(b.name), JSON.stringify(result, null, 2) + '\n');
+  writeFileSync(resultPath(b.name, quick), JSON.stringify(result, null, 2) + '\n');
   return result;
 }
 

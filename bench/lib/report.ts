@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT, readResult, type BenchResult, type Benchmark } from './bench.js';
+import { ROOT, readQuickResult, readResult, type BenchResult, type Benchmark } from './bench.js';
 
 export const DOC = path.join(ROOT, 'docs', 'PERFORMANCE.md');
 const MARKER =
@@ -87,6 +87,23 @@ export function renderDoc(benchmarks: readonly ReportedBenchmark[]): string {
       );
     }
     out.push('');
+  }
+  const smoke = benchmarks.map((b) => ({ b, q: readQuickResult(b.name) })).filter((x) => x.q !== null);
+  if (smoke.length) {
+    out.push(
+      '## Latest smoke runs',
+      '',
+      '`npm run bench -- --quick` checks that every benchmark still runs; its figures are kept apart',
+      '(`bench/results/<name>.quick.json`) and do not replace the full-run figures below.',
+      '',
+      '| benchmark | smoke run | duration | code |',
+      '|---|---|---|---|',
+      ...smoke.map(
+        ({ b, q }) =>
+          `| ${b.name} | ${q!.startedAt.slice(0, 16).replace('T', ' ')} UTC | ${q!.durationSeconds} s | ${q!.code.commit} |`,
+      ),
+      '',
+    );
   }
   for (const { b, r } of results) {
     out.push(`<a id="${b.name}"></a>`, '', `## ${b.title}`, '');
