@@ -4,6 +4,14 @@ import { collection } from '../collection.js';
 import { memory } from '../memory.js';
 import { overhead } from '../overhead.js';
 import { startup } from '../startup.js';
+import { tunerQuality } from '../tuner-quality.js';
 import type { ReportedBenchmark } from './report.js';
 
-export const BENCHMARKS: readonly ReportedBenchmark[] = [collection, overhead, memory, applyLatency, startup];
+export const BENCHMARKS: readonly ReportedBenchmark[] = [
+  collection,
+  overhead,
+  memory,
+  applyLatency,
+  startup,
+  tunerQuality,
+];

@@ -1,0 +1,142 @@
+/**
+ * Phase 2 of bench/tuner-quality.ts: several configurations on ONE cluster, measured with pgbench
+ * in interleaved rounds (A B C, C B A, A B C, …). Each run: ALTER SYSTEM RESET ALL, ALTER SYSTEM SET
+ * the configuration's knobs (base units), restart, check pg_settings, warm up, measure.
+ */
+import type { PgCluster } from '../../src/embedded/cluster.js';
+import { pgbenchRun } from './pgbench.js';
+
+export type KnobMap = Record<string, number | string>;
+
+export interface NamedConfig {
+  key: string;
+  label: string;
+  knobs: KnobMap;
+}
+
+export interface ComparePlan {
+  rounds: number;
+  clients: number;
+  threads: number;
+  warmupSeconds: number;
+  measureSeconds: number;
+}
+
+export interface CompareRun {
+  key: string;
+  round: number;
+  tps: number;
+  latencyMs: number;
+  startedAt: string;
+}
+
+/** Effective value after the restart: pg_settings.setting and unit. */
+export interface Effective {
+  setting: string;
+  unit: string | null;
+}
+
+export interface CompareOutcome {
+  order: string[];
+  runs: CompareRun[];
+  /** Per configuration: the pg_settings value of every knob any configuration sets. */
+  effective: Record<string, Record<string, Effective>>;
+  /** Knobs whose effective value differs from the requested one (should be empty). */
+  mismatches: string[];
+}
+
+/** Round r runs the configurations forwards when r is even, backwards when odd. */
+export function interleavedOrder(keys: readonly string[], rounds: number): { key: string; round: number }[] {
+  const out: { key: string; round: number }[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const seq = r % 2 === 0 ? keys : [...keys].reverse();
+    for (const key of seq) out.push({ key, round: r });
+  }
+  return out;
+}
+
+const quoteLiteral = (v: string): string => `'${v.replace(/'/g, "''")}'`;
+const ident = (name: string): string => {
+  if (!/^[a-z_][a-z0-9_.]*$/.test(name)) throw new Error(`tuner-quality: odd setting name ${name}`);
+  return name;
+};
+
+export async function applyConfig(cluster: PgCluster, knobs: KnobMap): Promise<void> {
+  await cluster.sql('ALTER SYSTEM RESET ALL');
+  for (const [name, value] of Object.entries(knobs)) {
+    // A bare number is read in the setting's base unit, which is what the configs carry.
+    await cluster.sql(`ALTER SYSTEM SET ${ident(name)} = ${quoteLiteral(String(value))}`);
+  }
+  await cluster.restart();
+}
+
+export async function readEffective(
+  cluster: PgCluster,
+  names: readonly string[],
+): Promise<Record<string, Effective & { pending: boolean }>> {
+  if (names.length === 0) return {};
+  const list = names.map(quoteLiteral).join(', ');
+  const rows = await cluster.sql(
+    `SELECT name, setting, unit, pending_restart FROM pg_settings WHERE name IN (${list})`,
+  );
+  return Object.fromEntries(
+    rows.map((r) => [
+      String(r.name),
+      {
+        setting: String(r.setting),
+        unit: typeof r.unit === 'string' ? r.unit : null,
+        pending: r.pending_restart === true,
+      },
+    ]),
+  );
+}
+
+function sameValue(requested: number | string, setting: string): boolean {
+  if (typeof requested === 'number')
+    return Math.abs(Number(setting) - requested) <= 1e-9 * Math.abs(requested);
+  return requested === setting;
+}
+
+export async function compareConfigs(
+  cluster: PgCluster,
+  configs: readonly NamedConfig[],
+  plan: ComparePlan,
+  log: (msg: string) => void,
+  signal?: AbortSignal,
+): Promise<CompareOutcome> {
+  const names = [...new Set(configs.flatMap((c) => Object.keys(c.knobs)))].sort();
+  const byKey = new Map(configs.map((c) => [c.key, c]));
+  const schedule = interleavedOrder(
+    configs.map((c) => c.key),
+    plan.rounds,
+  );
+  const runs: CompareRun[] = [];
+  const effective: Record<string, Record<string, Effective>> = {};
+  const mismatches = new Set<string>();
+  for (const [i, step] of schedule.entries()) {
+    if (signal?.aborted) throw new Error('tuner-quality: interrupted');
+    const config = byKey.get(step.key);
+    if (!config) throw new Error(`tuner-quality: no configuration ${step.key}`);
+    await applyConfig(cluster, config.knobs);
+    const eff = await readEffective(cluster, names);
+    for (const [name, want] of Object.entries(config.knobs)) {
+      const got = eff[name];
+      if (!got || got.pending || !sameValue(want, got.setting)) {
+        mismatches.add(`${config.key}.${name}: wanted ${want}, got ${got?.setting ?? 'nothing'}`);
+      }
+    }
+    effective[config.key] = Object.fromEntries(
+      Object.entries(eff).map(([n, e]) => [n, { setting: e.setting, unit: e.unit }]),
+    );
+    const common = { clients: plan.clients, threads: plan.threads };
+    await pgbenchRun(cluster, { ...common, seconds: plan.warmupSeconds }, signal);
+    const startedAt = new Date().toISOString();
+    const r = await pgbenchRun(cluster, { ...common, seconds: plan.measureSeconds }, signal);
+    runs.push({ key: config.key, round: step.round, tps: r.tps, latencyMs: r.latencyMs, startedAt });
+    log(
+      `run ${i + 1}/${schedule.length} round ${step.round + 1} ${config.label}: ${r.tps.toFixed(1)} tps, ` +
+        `${r.latencyMs.toFixed(2)} ms`,
+    );
+  }
+  return { order: schedule.map((s) => s.key), runs, effective, mismatches: [...mismatches] };
+}

@@ -1,0 +1,168 @@
+/** docs/PERFORMANCE.md section and target rows for bench/tuner-quality.ts. */
+import { formatKnobValue } from '../../src/embedded/demo/knob-format.js';
+import type { BenchResult } from './bench.js';
+import type { TargetRow } from './report.js';
+import { fmt, fmtRange } from './stats.js';
+import { TARGET_VS_DEFAULTS, type RatioStats, type TunerQualityData } from './tuner-quality-data.js';
+
+const pct = (v: number | null | undefined, digits = 1): string =>
+  v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : `${v >= 0 ? '+' : ''}${fmt(v, digits)} %`;
+
+const ratioText = (r: RatioStats): string =>
+  `×${fmt(r.ofMedians, 2)} (per round ×${fmt(r.paired.min, 2)}–×${fmt(r.paired.max, 2)})`;
+
+function shown(setting: string | undefined, unit: string | null | undefined): string {
+  if (setting === undefined) return '—';
+  const n = Number(setting);
+  return setting.trim() !== '' && Number.isFinite(n) ? formatKnobValue(n, unit) : setting;
+}
+
+function knobTable(d: TunerQualityData): string[] {
+  const eff = d.compare.outcome.effective;
+  const names = [...new Set(d.compare.configs.flatMap((c) => Object.keys(c.knobs)))].sort();
+  const rows = ['| knob | defaults | PGTune-style | tuner best |', '|---|---:|---:|---:|'];
+  for (const n of names) {
+    const cell = (key: string) => {
+      const e = eff[key]?.[n];
+      const set = d.compare.configs.find((c) => c.key === key)?.knobs[n] !== undefined;
+      const text = shown(e?.setting, e?.unit);
+      return set && key !== 'defaults' ? `**${text}**` : text;
+    };
+    rows.push(`| ${n} | ${cell('defaults')} | ${cell('pgtune')} | ${cell('tuner')} |`);
+  }
+  return rows;
+}
+
+function sessionLines(d: TunerQualityData): string[] {
+  const s = d.session;
+  const p = s.plan;
+  return [
+    `**Phase 1 — tune.** One \`dbtune-agent demo\` session run in-process (\`runDemo\`): PostgreSQL ` +
+      `${s.pgVersion ?? '?'} with fsync on, \`pgbench -i -s ${p.scale}\`, pgbench ${p.clients} clients for the ` +
+      `whole session, embedded platform + agent (restarts allowed), ${p.iterations} iterations × ` +
+      `${p.iterationSeconds} s (+${p.warmupSeconds} s warm-up), seed ${p.seed}, ${Math.round(s.wallSeconds / 60)} min. ` +
+      `Machine as the tuner saw it: ${s.machine.cpus} CPUs, ${fmt(s.machine.memoryBytes / 1024 ** 3, 1)} GiB.`,
+    '',
+    '| session | |',
+    '|---|---|',
+    `| baseline (iteration 0) | ${fmt(s.baseline.tps ?? Number.NaN, 1)} tps |`,
+    `| best | ${fmt(s.best?.tps ?? Number.NaN, 1)} tps at iteration ${s.best?.iteration ?? '—'} (measured ${pct(s.improvementPct)}) |`,
+    `| session's own estimate | ${pct(s.estimatedImprovementPct)} (noise sd ${fmt(s.noiseSdPct ?? Number.NaN, 1)} %, threshold ${fmt(s.thresholdPct ?? Number.NaN, 1)} %) |`,
+    `| kept at the end | ${s.finalSource ?? 'n/a'}${s.decisionReason ? ` — ${s.decisionReason}` : ''} |`,
+    `| TPS per iteration | ${s.iterationTps.map((t) => (t === null ? '✗' : fmt(t, 0))).join(', ')} |`,
+  ];
+}
+
+function compareLines(d: TunerQualityData): string[] {
+  const c = d.compare;
+  const p = c.plan;
+  const order = c.outcome.order.map((k) => ({ defaults: 'A', pgtune: 'B', tuner: 'C' })[k] ?? k).join(' ');
+  const rows = [
+    `**Phase 2 — compare.** One fresh PostgreSQL ${c.pgVersion} cluster (fsync on, as the demo), ` +
+      `\`pgbench -i -s ${c.scale}\`. Before every run: \`ALTER SYSTEM RESET ALL\`, \`ALTER SYSTEM SET\` the ` +
+      `configuration's knobs, restart, check pg_settings, ${p.warmupSeconds} s pgbench warm-up; then ` +
+      `\`pgbench -c ${p.clients} -j ${p.threads} -T ${p.measureSeconds} -n\`. ${p.rounds} interleaved rounds, ` +
+      `order ${order} (A defaults, B PGTune-style, C tuner best). PGTune-style = \`pgtuneValues\` (OLTP) for ` +
+      `${c.pgtuneInfo.cpuCount} CPUs, ${fmt(c.pgtuneInfo.memoryBytes / 1024 ** 3, 1)} GiB, max_connections ` +
+      `${c.pgtuneInfo.maxConnections}, restart knobs included.`,
+    '',
+    '| configuration | median TPS (min–max) | runs | noise ± | vs defaults | vs PGTune-style |',
+    '|---|---:|---|---:|---:|---:|',
+  ];
+  const runsOf = (key: string) =>
+    c.outcome.runs
+      .filter((r) => r.key === key)
+      .map((r) => fmt(r.tps, 0))
+      .join(', ');
+  const cell = (key: string, vsD: string, vsP: string) =>
+    `| ${c.configs.find((x) => x.key === key)?.label ?? key} | ${d.tps[key] ? fmtRange(d.tps[key], 1) : 'n/a'} | ` +
+    `${runsOf(key)} | ${fmt(d.noisePct[key] ?? Number.NaN, 1)} % | ${vsD} | ${vsP} |`;
+  rows.push(
+    cell('defaults', '×1', '—'),
+    cell('pgtune', ratioText(d.ratios.pgtuneVsDefaults), '×1'),
+    cell('tuner', ratioText(d.ratios.tunerVsDefaults), ratioText(d.ratios.tunerVsPgtune)),
+  );
+  return rows;
+}
+
+function verdictLines(d: TunerQualityData): string[] {
+  const vsD = d.ratios.tunerVsDefaults;
+  const vsP = d.ratios.tunerVsPgtune;
+  const both = d.met.vsDefaults && d.met.vsPgtune;
+  const noise = Math.max(...Object.values(d.noisePct));
+  const lines = [
+    `**Target** (tuner best ≥ ${fmt((TARGET_VS_DEFAULTS - 1) * 100, 0)} % more TPS than defaults and more than ` +
+      `PGTune-style, ratio of medians): **${both ? 'met' : 'missed'}** — ×${fmt(vsD.ofMedians, 2)} vs defaults ` +
+      `(${d.met.vsDefaults ? 'met' : 'missed'}), ×${fmt(vsP.ofMedians, 2)} vs PGTune-style ` +
+      `(${d.met.vsPgtune ? 'met' : 'missed'}).`,
+    '',
+    `**Noise.** Repeated runs of one configuration spread by up to ±${fmt(noise, 1)} % (half min–max over median); ` +
+      `the per-round ratios above pair runs that ran next to each other. The box has 2 cores shared with other ` +
+      `engineers' runs, and pgbench itself takes a core, so every figure moves with the neighbours (load average at ` +
+      `start and end in the line above).`,
+  ];
+  if (vsP.paired.min <= 1 && vsP.paired.max >= 1)
+    lines.push(
+      '',
+      'Tuner vs PGTune-style: the per-round ratios straddle ×1, so the difference is within the noise.',
+    );
+  if (!d.met.vsDefaults) lines.push('', ...whyMissed(d));
+  if (d.compare.outcome.mismatches.length)
+    lines.push('', `Settings that did not take effect: ${d.compare.outcome.mismatches.join('; ')}.`);
+  return lines;
+}
+
+/** Our reading of a missed target, from the figures of this run. */
+function whyMissed(d: TunerQualityData): string[] {
+  const s = d.session;
+  const datasetMiB = d.compare.scale * 15; // pgbench: about 15 MiB per scale unit with indexes
+  const pgtune = d.ratios.pgtuneVsDefaults.ofMedians;
+  const sb = d.compare.outcome.effective.pgtune?.shared_buffers;
+  return [
+    '**Why we think the target was missed.**',
+    '',
+    `- Winner's curse: inside the session the best of ${s.iterationTps.length} noisy windows measured ` +
+      `${pct(s.improvementPct)}, but the session's own noise-aware estimate was ${pct(s.estimatedImprovementPct)} ` +
+      `(noise sd ${fmt(s.noiseSdPct ?? Number.NaN, 1)} %), and the session kept the ${s.finalSource ?? '?'} ` +
+      'configuration; re-measured cleanly, the gain shrinks to the figure above.',
+    `- The dataset (~${fmt(datasetMiB, 0)} MiB) fits in RAM many times over, so the buffer and planner knobs ` +
+      `barely matter: PGTune's whole configuration (shared_buffers ${shown(sb?.setting, sb?.unit)}) gives ` +
+      `×${fmt(pgtune, 2)}. What is left to win is commit/WAL cost with fsync on ` +
+      '(commit_delay, WAL and checkpoint knobs) on a virtual disk whose flush cost is itself variable.',
+    '- 2 shared cores: pgbench, 8 backends and other tenants compete for the CPU, which caps TPS for every ' +
+      'configuration alike and shrinks ratios; the per-round ratios show how much one round can swing.',
+  ];
+}
+
+export function renderQuality(r: BenchResult<TunerQualityData>): string {
+  const d = r.data;
+  return [
+    ...sessionLines(d),
+    '',
+    ...compareLines(d),
+    '',
+    'Knob values in effect during the runs (pg_settings after the restart; **bold** = set by that configuration):',
+    '',
+    ...knobTable(d),
+    '',
+    ...verdictLines(d),
+  ].join('\n');
+}
+
+export function qualityTargets(r: BenchResult<TunerQualityData>): TargetRow[] {
+  const d = r.data;
+  return [
+    {
+      metric: 'tuner best vs defaults, pgbench TPS',
+      target: `≥ ×${fmt(TARGET_VS_DEFAULTS, 2)}`,
+      measured: ratioText(d.ratios.tunerVsDefaults),
+      met: d.met.vsDefaults,
+    },
+    {
+      metric: 'tuner best vs PGTune-style, pgbench TPS',
+      target: '> ×1',
+      measured: ratioText(d.ratios.tunerVsPgtune),
+      met: d.met.vsPgtune,
+    },
+  ];
+}
