@@ -9,6 +9,7 @@ import { parseProposal } from '../../src/apply/parse.js';
 import type { Logger } from '../../src/log.js';
 import { PlatformClient, rfc3339Utc, type ConfigRow, type Proposal } from '../../src/platform/index.js';
 import { buildSpace, type SystemInfo } from '../../src/embedded/tuner/index.js';
+import { PG_DEFAULTS } from '../unit/tuner/fixtures.js';
 
 export const MACHINE: SystemInfo = {
   memoryBytes: 16 * 1024 ** 3,
@@ -19,31 +20,7 @@ export const MACHINE: SystemInfo = {
 };
 
 /** PostgreSQL 16 defaults (base units) for the tuner's knobs. */
-export const DEFAULTS: Record<string, number | string> = {
-  shared_buffers: 16384,
-  effective_cache_size: 524288,
-  work_mem: 4096,
-  maintenance_work_mem: 65536,
-  wal_buffers: 512,
-  max_wal_size: 1024,
-  min_wal_size: 80,
-  checkpoint_timeout: 300,
-  checkpoint_completion_target: 0.9,
-  random_page_cost: 4,
-  seq_page_cost: 1,
-  effective_io_concurrency: 1,
-  default_statistics_target: 100,
-  bgwriter_delay: 200,
-  bgwriter_lru_maxpages: 100,
-  bgwriter_lru_multiplier: 2,
-  max_parallel_workers_per_gather: 2,
-  max_parallel_workers: 8,
-  max_worker_processes: 8,
-  commit_delay: 0,
-  commit_siblings: 5,
-  wal_compression: 'off',
-  jit: 'on',
-};
+export const DEFAULTS: Record<string, number | string> = PG_DEFAULTS;
 
 const VARTYPE = { int: 'integer', real: 'real', enum: 'enum', bool: 'bool' } as const;
 

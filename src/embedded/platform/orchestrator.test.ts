@@ -6,6 +6,7 @@ import type { Logger } from '../../log.js';
 import { buildSpace, type Config } from '../tuner/index.js';
 import { Orchestrator } from './orchestrator.js';
 import { initialState, loadState, saveState, STATE_FILE, type PersistedState } from './state-store.js';
+import { PG_DEFAULTS } from '../../../test/unit/tuner/fixtures.js';
 
 const noop = (): void => undefined;
 const log = { debug: noop, info: noop, warn: noop, error: noop } as unknown as Logger;
@@ -17,31 +18,7 @@ const KNOBS = buildSpace({
   pgMajor: 16,
   restartsAllowed: true,
 }).knobs;
-const DEFAULTS: Config = {
-  shared_buffers: 16384,
-  effective_cache_size: 524288,
-  work_mem: 4096,
-  maintenance_work_mem: 65536,
-  wal_buffers: 512,
-  max_wal_size: 1024,
-  min_wal_size: 80,
-  checkpoint_timeout: 300,
-  checkpoint_completion_target: 0.9,
-  random_page_cost: 4,
-  seq_page_cost: 1,
-  effective_io_concurrency: 1,
-  default_statistics_target: 100,
-  bgwriter_delay: 200,
-  bgwriter_lru_maxpages: 100,
-  bgwriter_lru_multiplier: 2,
-  max_parallel_workers_per_gather: 2,
-  max_parallel_workers: 8,
-  max_worker_processes: 8,
-  commit_delay: 0,
-  commit_siblings: 5,
-  wal_compression: 'off',
-  jit: 'on',
-};
+const DEFAULTS: Config = PG_DEFAULTS;
 
 const systemInfo = {
   system_info: {
