@@ -45,7 +45,7 @@ const cell = (s: string) =>
     .replace(/\|/g, '\\|')
     .replace(/\s*\n\s*/g, ' ')
     .trim();
-// eslint-disable-next-line no-control-regex
+// eslint-disable-next-line no-control-regex -- strips ANSI colour escapes (ESC [ … m) from vitest output
 const plain = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, '');
 
 function main(): number {
