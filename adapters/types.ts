@@ -58,15 +58,11 @@ export interface Adapter {
   close?(): Promise<void>;
 }
 
+/**
+ * An adapter module (`adapters/<id>/index.ts`). Its flag, YAML section, detection env vars and
+ * description live once, in the registry (`adapters/index.ts`).
+ */
 export interface AdapterModule {
   readonly id: AdapterId;
-  /** CLI flag, e.g. `--azure-flex`. */
-  readonly flag: string;
-  /** YAML section, e.g. `azure_flex` (null for local). */
-  readonly section: string | null;
-  /** Env vars whose presence selects this adapter during auto-detection (§7.0). */
-  readonly detectEnv: readonly string[];
-  /** One-line description for --help. */
-  readonly description: string;
   create(ctx: AdapterContext): Promise<Adapter>;
 }

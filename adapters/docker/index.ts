@@ -40,9 +40,5 @@ async function create(ctx: AdapterContext): Promise<Adapter> {
 
 export const docker: AdapterModule = {
   id: 'docker',
-  flag: '--docker',
-  section: 'docker',
-  detectEnv: ['DBT_DOCKER_CONTAINER_NAME'],
-  description: 'PostgreSQL in a Docker container (Docker Engine API)',
   create,
 };

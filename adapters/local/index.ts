@@ -44,9 +44,5 @@ async function create(ctx: AdapterContext): Promise<Adapter> {
 
 export const local: AdapterModule = {
   id: 'local',
-  flag: '--local',
-  section: null,
-  detectEnv: [],
-  description: 'self-hosted PostgreSQL on this host',
   create,
 };

@@ -2,14 +2,9 @@
  * What every command does first: load and validate the configuration (exit 2 on problems), apply
  * the command-line overrides, and build the logger.
  */
+import { ADAPTERS } from '../../adapters/index.js';
 import { collectorsInOrder } from '../../collectors/index.js';
-import {
-  SECTION_OF_ADAPTER,
-  loadConfig,
-  sectionInFile,
-  type Config,
-  type LoadResult,
-} from '../config/index.js';
+import { loadConfig, sectionInFile, type Config, type LoadResult } from '../config/index.js';
 import { createLogger, type Logger, type LogLine } from '../log.js';
 import type { GlobalOptions, Io } from './program.js';
 
@@ -40,7 +35,5 @@ export function setup(g: GlobalOptions, io: Io, onWarn?: (line: LogLine) => void
  * separately and first; a plain AWS_REGION in the environment must not select RDS).
  */
 export function fileSections(loaded: LoadResult): Set<string> {
-  return new Set(
-    Object.values(SECTION_OF_ADAPTER).filter((s): s is string => !!s && sectionInFile(loaded, s)),
-  );
+  return new Set(ADAPTERS.map((a) => a.section).filter((s): s is string => !!s && sectionInFile(loaded, s)));
 }

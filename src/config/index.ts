@@ -8,5 +8,5 @@ export { ENV_NAMES, collectorEnvName, envNameOf } from './env-names.js';
 export { EMBEDDED, DEFAULT_SERVER_URL, configSchema } from './schema.js';
 export { defaultSearchPaths } from './file.js';
 export { LEGACY_COLLECTORS } from './collectors-input.js';
-export { SECTION_OF_ADAPTER, sectionInFile } from './sections.js';
+export { sectionInFile } from './sections.js';
 export type { Config, CollectorInfo, CollectorSettings, LoadOptions, LoadResult, Source } from './types.js';

@@ -1,18 +1,5 @@
-/** Adapter id → its YAML section (facts §6.3); `local` only uses `postgresql:`. */
-import type { AdapterId } from '../../adapters/types.js';
+/** Adapter sections in the config file (the id → section map is in adapters/index.ts). */
 import type { LoadResult } from './types.js';
-
-export const SECTION_OF_ADAPTER: Readonly<Record<AdapterId, string | null>> = {
-  aiven: 'aiven',
-  aurora: 'rds-aurora',
-  'azure-flex': 'azure_flex',
-  cloudsql: 'cloudsql',
-  cnpg: 'cnpg',
-  docker: 'docker',
-  local: null,
-  patroni: 'patroni',
-  rds: 'rds',
-};
 
 /**
  * Whether the config file sets any key of a section (adapter auto-detection by file section,
