@@ -15,6 +15,7 @@
  * of cost peer-survey §10 asks us not to impose) and turn every value into text, losing the types
  * the wire format needs (int8 vs float, xid as string, interval as µs).
  */
+import { z } from 'zod';
 import { goTimeJson } from '../src/pg/types.js';
 import type { CatalogPayload } from '../src/platform/types.js';
 import type { CollectContext, CollectorDefinition, CollectorInstance } from './types.js';
@@ -129,3 +130,38 @@ export function defineRowsCollector<C extends Columns>(
 
 /** `nspname` filter for user schemas, as the Go agent uses it (facts §3.3). */
 export const USER_SCHEMAS = `NOT IN ('pg_catalog', 'information_schema', 'pg_toast')`;
+
+/** The typed extra of the top-N collectors (pg_stat_user_tables, pg_stat_user_indexes; facts §6.2). */
+export const categoryLimitOptions = z.object({
+  /** Rows per category; 0 = no limit. */
+  category_limit: z.number().int().min(0).default(200),
+});
+export type CategoryLimitOptions = z.infer<typeof categoryLimitOptions>;
+
+/**
+ * A top-N-per-category collector (facts §3.3): the SQL takes the per-category limit as `$1`
+ * (NULL = no limit) and returns the UNION of the categories' top rows.
+ */
+export function defineCategoryCollector(spec: {
+  name: string;
+  docs: string;
+  sql: string;
+  columns: Columns;
+}): CollectorDefinition<CategoryLimitOptions> {
+  return {
+    name: spec.name,
+    docs: spec.docs,
+    intervalSeconds: 60,
+    bootstrap: true,
+    configurable: true,
+    optionsSchema: categoryLimitOptions,
+    create: (options) => ({
+      async collect(ctx) {
+        const now = ctx.now();
+        const limit = options.category_limit > 0 ? options.category_limit : null;
+        const { rows } = await ctx.db.query(spec.sql, [limit]);
+        return { collected_at: goTimeJson(now), rows: rows.map((r) => projectRow(r, spec.columns)) };
+      },
+    }),
+  };
+}

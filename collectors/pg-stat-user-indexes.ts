@@ -4,10 +4,7 @@
  * and of unused indexes (idx_scan = 0) by tuples read (facts §3.3). `category_limit: 0` means no
  * limit.
  */
-import { goTimeJson } from '../src/pg/types.js';
-import { projectRow, type RowOf } from './define.js';
-import { categoryLimitOptions, type CategoryLimitOptions } from './pg-stat-user-tables.js';
-import type { CollectorDefinition } from './types.js';
+import { defineCategoryCollector, type RowOf } from './define.js';
 
 const columns = {
   relid: 'oid',
@@ -34,19 +31,9 @@ export const PG_STAT_USER_INDEXES_SQL = `
     (SELECT indexrelid FROM s WHERE idx_scan = 0 ORDER BY idx_tup_read DESC, indexrelid LIMIT $1::int))
   SELECT s.* FROM s WHERE indexrelid IN (SELECT indexrelid FROM top) ORDER BY schemaname, relname, indexrelname`;
 
-export const pgStatUserIndexes: CollectorDefinition<CategoryLimitOptions> = {
+export const pgStatUserIndexes = defineCategoryCollector({
   name: 'pg_stat_user_indexes',
   docs: 'https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STAT-ALL-INDEXES-VIEW',
-  intervalSeconds: 60,
-  bootstrap: true,
-  configurable: true,
-  optionsSchema: categoryLimitOptions,
-  create: (options) => ({
-    async collect(ctx) {
-      const now = ctx.now();
-      const limit = options.category_limit > 0 ? options.category_limit : null;
-      const { rows } = await ctx.db.query(PG_STAT_USER_INDEXES_SQL, [limit]);
-      return { collected_at: goTimeJson(now), rows: rows.map((r) => projectRow(r, columns)) };
-    },
-  }),
-};
+  sql: PG_STAT_USER_INDEXES_SQL,
+  columns,
+});

@@ -5,10 +5,7 @@
  * at most 3 × category_limit rows. `category_limit: 0` means no limit (every table), as
  * `diff_limit: 0` does for pg_stat_statements.
  */
-import { z } from 'zod';
-import { goTimeJson } from '../src/pg/types.js';
-import { projectRow, type RowOf } from './define.js';
-import type { CollectorDefinition } from './types.js';
+import { defineCategoryCollector, type RowOf } from './define.js';
 
 const columns = {
   relid: 'oid',
@@ -48,12 +45,6 @@ const columns = {
 } as const;
 export type PgStatUserTablesRow = RowOf<typeof columns>;
 
-export const categoryLimitOptions = z.object({
-  /** Rows per category; 0 = no limit. */
-  category_limit: z.number().int().min(0).default(200),
-});
-export type CategoryLimitOptions = z.infer<typeof categoryLimitOptions>;
-
 /** `$1` = category limit (NULL = no limit). */
 export const PG_STAT_USER_TABLES_SQL = `
   WITH s AS MATERIALIZED (SELECT * FROM pg_stat_user_tables),
@@ -65,19 +56,9 @@ export const PG_STAT_USER_TABLES_SQL = `
     (SELECT relid FROM s ORDER BY n_dead_tup DESC, relid LIMIT $1::int))
   SELECT s.* FROM s WHERE relid IN (SELECT relid FROM top) ORDER BY schemaname, relname`;
 
-export const pgStatUserTables: CollectorDefinition<CategoryLimitOptions> = {
+export const pgStatUserTables = defineCategoryCollector({
   name: 'pg_stat_user_tables',
   docs: 'https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STAT-ALL-TABLES-VIEW',
-  intervalSeconds: 60,
-  bootstrap: true,
-  configurable: true,
-  optionsSchema: categoryLimitOptions,
-  create: (options) => ({
-    async collect(ctx) {
-      const now = ctx.now();
-      const limit = options.category_limit > 0 ? options.category_limit : null;
-      const { rows } = await ctx.db.query(PG_STAT_USER_TABLES_SQL, [limit]);
-      return { collected_at: goTimeJson(now), rows: rows.map((r) => projectRow(r, columns)) };
-    },
-  }),
-};
+  sql: PG_STAT_USER_TABLES_SQL,
+  columns,
+});
