@@ -104,7 +104,7 @@ export const memory: ReportedBenchmark<MemoryData> = {
       return xs.length ? `${m + 1}: ${fmt(Math.max(...xs), 0)}` : null;
     }).filter(Boolean);
     return [
-      `PostgreSQL ${d.pgVersion}; \`dbtune-agent --local\` (built CLI, default intervals) against the fake platform for ` +
+      `PostgreSQL ${d.pgVersion}; \`dbtune-agent --local\` (built CLI started through its launcher line, as the installed bin; default intervals) against the fake platform for ` +
         `${d.seconds / 60} min under \`pgbench -s 10 -c ${LOAD.clients} -j ${LOAD.threads} -R ${LOAD.rate}\` ` +
         `(${fmt(d.loadTps, 0)} TPS); ${d.samples.length} samples every ${SAMPLE_MS / 1000} s from the agent's start. ` +
         `The agent made ${d.requests.toLocaleString('en-US')} platform requests. The database holds only the pgbench tables, so ` +

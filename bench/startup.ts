@@ -55,7 +55,7 @@ export const startup: ReportedBenchmark<StartupData> = {
   render(r: BenchResult<StartupData>) {
     const d = r.data;
     return [
-      `PostgreSQL ${d.pgVersion}. \`node dist/src/cli/main.js --local\` spawned ${d.heartbeatMs.length} times; the clock starts ` +
+      `PostgreSQL ${d.pgVersion}. \`dist/src/cli/main.js --local\` (the bin, started through its \`#!/usr/bin/env -S\` launcher line as an installed agent is) spawned ${d.heartbeatMs.length} times; the clock starts ` +
         'just before `spawn` and stops when the fake platform records the request (Node start-up, module loading, ' +
         'config, connection, startup checks included).',
       '',

@@ -1,6 +1,7 @@
 /**
  * The built agent CLI (`dist/src/cli/main.js --local`) against the in-process fake platform, as a
- * child process: what an operator runs, with default intervals.
+ * child process: what an operator runs, with default intervals, started through the file's own
+ * first line (`#!/usr/bin/env -S … node <V8 flags>`) as the installed `dbtune-agent` bin is.
  */
 import { existsSync, statSync } from 'node:fs';
 import { startAgent, CLI, type AgentProcess } from '../../test/harness/agent-process.js';
@@ -26,7 +27,7 @@ export function agentEnv(fake: FakePlatform, connectionUrl: string): Record<stri
 /** Start `--local` against `fake`; the caller must `stop()` it (try/finally). */
 export function startLocalAgent(fake: FakePlatform, connectionUrl: string): AgentProcess {
   requireBuiltCli();
-  return startAgent(['--local'], agentEnv(fake, connectionUrl));
+  return startAgent(['--local'], agentEnv(fake, connectionUrl), { launcher: true });
 }
 
 /** Run `fn` with a fake platform and a running agent; both are always stopped. */

@@ -131,7 +131,7 @@ export function renderCollection(r: BenchResult<CollectionData>): string {
   }
   out.push(
     '',
-    '"Agent process RSS" is the built CLI (`--local`, default intervals, fake platform) run against the same ' +
+    '"Agent process RSS" is the built CLI started as the installed bin is (through its `#!/usr/bin/env -S` launcher line with V8 memory flags; `--local`, default intervals, fake platform) run against the same ' +
       `database after the rounds for ${sizes[0]?.agentProcess.seconds ?? '?'} s (startup, bootstrap, every collector of ≤ 60 s interval at ` +
       'least once), VmRSS sampled each second and VmHWM at the end. The in-process RSS columns above are the ' +
       "benchmark process (tsx loader, pg, the bench's own bookkeeping, 42 collector instances), an upper bound.",

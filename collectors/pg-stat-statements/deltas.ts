@@ -16,6 +16,24 @@ export interface PgssDelta {
   total_exec_time: number;
 }
 
+/**
+ * What the next tick diffs against: per key only the two counters a delta needs. Keeping the whole
+ * previous snapshot (40 fields and the query text per entry) doubled the collector's heap at 5,000
+ * entries for nothing.
+ */
+export type Baseline = ReadonlyMap<string, { calls: Int8; exec: number }>;
+
+/** The baseline of a tick's merged rows: keys without `calls` or execution time have no deltas. */
+export function baselineOf(keyed: ReadonlyMap<string, PgssRow>): Baseline {
+  const out = new Map<string, { calls: Int8; exec: number }>();
+  for (const [key, row] of keyed) {
+    const calls = row.counters.calls;
+    const exec = row.times.total_exec_time;
+    if (calls !== null && exec !== null) out.set(key, { calls, exec });
+  }
+  return out;
+}
+
 export interface Ranked {
   /** Rows to send: ranked by delta execution time per call, descending, then capped. */
   rows: PgssRow[];
@@ -27,11 +45,7 @@ export interface Ranked {
 }
 
 /** `prev` null means first tick (or just after an extension version change): no deltas. */
-export function rankAndDiff(
-  prev: ReadonlyMap<string, PgssRow> | null,
-  cur: Aggregated,
-  diffLimit: number,
-): Ranked {
+export function rankAndDiff(prev: Baseline | null, cur: Aggregated, diffLimit: number): Ranked {
   const deltaByKey = new Map<string, PgssDelta>();
   let sumExec = 0;
   let sumCalls = 0;
@@ -70,14 +84,14 @@ export function rankAndDiff(
   };
 }
 
-function deltaOf(prev: PgssRow | undefined, cur: PgssRow): PgssDelta | null {
+function deltaOf(prev: { calls: Int8; exec: number } | undefined, cur: PgssRow): PgssDelta | null {
   const calls = cur.counters.calls;
   const exec = cur.times.total_exec_time;
   if (calls === null || exec === null || cur.queryid === null || cur.userid === null || cur.dbid === null) {
     return null;
   }
-  const callsDiff = subInt8(calls, prev?.counters.calls ?? 0);
-  const execDiff = exec - (prev?.times.total_exec_time ?? 0);
+  const callsDiff = subInt8(calls, prev?.calls ?? 0);
+  const execDiff = exec - (prev?.exec ?? 0);
   if (!(callsDiff > 0) || !(execDiff > 0)) return null;
   return {
     userid: cur.userid,

@@ -10,11 +10,10 @@ import { z } from 'zod';
 import type { CollectorDefinition, CollectorInstance } from '../types.js';
 import { aggregate } from './aggregate.js';
 import { goTimeJson } from '../../src/pg/types.js';
-import { rankAndDiff } from './deltas.js';
+import { baselineOf, rankAndDiff, type Baseline } from './deltas.js';
 import { buildPayload } from './payload.js';
 import { buildQueries, EXT_VERSION_SQL, parseExtVersion } from './query.js';
 import { createReader, type PgssReader, type ReadStrategy } from './read.js';
-import type { PgssRow } from './row.js';
 
 export const pgStatStatementsOptions = z.object({
   /** Rows (and their deltas) sent per tick; 0 = no cap. */
@@ -41,7 +40,7 @@ export function createPgStatStatements(
 ): CollectorInstance {
   let extVersion: string | null = null;
   let reader: PgssReader | null = null;
-  let previous: ReadonlyMap<string, PgssRow> | null = null;
+  let previous: Baseline | null = null;
   return {
     async collect(ctx) {
       const now = ctx.now();
@@ -66,7 +65,7 @@ export function createPgStatStatements(
       }
       const merged = aggregate(await reader.read(ctx.db));
       const ranked = rankAndDiff(previous, merged, options.diff_limit);
-      previous = merged.keyed;
+      previous = baselineOf(merged.keyed);
       return buildPayload(goTimeJson(now), ranked);
     },
   };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeJson } from '../../src/platform/json.js';
 import { aggregate, mergeGroup } from './aggregate.js';
-import { rankAndDiff } from './deltas.js';
+import { baselineOf, rankAndDiff } from './deltas.js';
 import { buildPayload, wireRow } from './payload.js';
 import { buildQueries, columnList, parseExtVersion, UTILITY_PATTERN } from './query.js';
 import { fromDriverRow, type PgssRow } from './row.js';
@@ -113,12 +113,14 @@ describe('rankAndDiff', () => {
   });
 
   it('deltas, ranking by time per call, the cap, and the average over every delta', () => {
-    const prev = snap([
-      ['1', 10, 100],
-      ['2', 10, 100],
-      ['3', 10, 100],
-      ['4', 10, 100],
-    ]).keyed;
+    const prev = baselineOf(
+      snap([
+        ['1', 10, 100],
+        ['2', 10, 100],
+        ['3', 10, 100],
+        ['4', 10, 100],
+      ]).keyed,
+    );
     // 1: +2 calls +10 ms (5/call); 2: +1 call +20 ms (20/call); 3: unchanged; 4: calls up, time down
     // (reset-like, no delta); 5: new key counted from 0, +4 calls +4 ms (1/call).
     const cur = snap([

@@ -1,6 +1,6 @@
 /**
  * Catalog collector scheduling (facts §2.4, §3.2): version gating, the bootstrap set run once
- * (concurrently, 200 ms apart) before steady state, staggered tickers, skip-unchanged with a forced
+ * (one at a time, starts at least 200 ms apart) before steady state, staggered tickers, skip-unchanged with a forced
  * send every 30th unchanged round, error reporting as `<name>_error`.
  */
 import type { CollectContext, CollectorDefinition, CollectorInstance } from '../../collectors/types.js';
@@ -138,23 +138,25 @@ export class CatalogRunner {
     return false;
   }
 
-  /** Bootstrap set: one collect+send each, launched `stagger` apart, all awaited (§2.4). */
+  /**
+   * Bootstrap set: one collect+send each, collector i starting no earlier than i × stagger (§2.4).
+   * Unlike the Go agent, which runs them concurrently, one at a time: the set holds the largest
+   * catalog reads (pg_attribute, pg_index_inventory, pg_stats), and holding all their result sets
+   * at once set the agent's peak memory at 1,000 tables (docs/PERFORMANCE.md); it also puts one
+   * catalog query at a time on the database while it is being looked at for the first time.
+   */
   async bootstrap(signal: AbortSignal): Promise<Set<string>> {
     const byName = new Map(this.d.collectors.map((c) => [c.def.name, c]));
     const set = this.d.bootstrap.map((n) => byName.get(n)).filter((c): c is ScheduledCollector => !!c);
     const done = new Set<string>();
-    await Promise.all(
-      set.map(async (c, i) => {
-        await sleep(i * this.d.intervals.catalogStaggerMs, signal);
-        if (signal.aborted) return;
-        if (await this.tick(c, signal)) done.add(c.def.name);
-        else
-          this.d.log.warn(
-            { collector: c.def.name },
-            'bootstrap collection failed; will retry on its interval',
-          );
-      }),
-    );
+    const start = Date.now();
+    for (const [i, c] of set.entries()) {
+      await sleep(Math.max(0, start + i * this.d.intervals.catalogStaggerMs - Date.now()), signal);
+      if (signal.aborted) break;
+      if (await this.tick(c, signal)) done.add(c.def.name);
+      else
+        this.d.log.warn({ collector: c.def.name }, 'bootstrap collection failed; will retry on its interval');
+    }
     return done;
   }
 

@@ -36,9 +36,23 @@ function installExitHook(): void {
   });
 }
 
-export function startAgent(args: string[], env: Record<string, string>): AgentProcess {
+export interface StartOptions {
+  /**
+   * Run the CLI file itself, so its first line (`#!/usr/bin/env -S … node <V8 flags>`) starts it as
+   * an installed agent starts; the default runs `node <CLI>` with this process's Node. Benchmarks
+   * of the agent's own memory use the launcher; tests do not need it.
+   */
+  launcher?: boolean;
+}
+
+export function startAgent(
+  args: string[],
+  env: Record<string, string>,
+  opts: StartOptions = {},
+): AgentProcess {
   if (!existsSync(CLI)) throw new Error(`agent-process: ${CLI} missing; run npm run build`);
-  const child = spawn(process.execPath, [CLI, '--log-format', 'json', ...args], {
+  const argv = ['--log-format', 'json', ...args];
+  const child = spawn(opts.launcher ? CLI : process.execPath, opts.launcher ? argv : [CLI, ...argv], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', TZ: 'UTC', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
