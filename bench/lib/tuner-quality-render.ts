@@ -60,7 +60,7 @@ function compareLines(d: TunerQualityData): string[] {
   const rows = [
     `**Phase 2 — compare.** One fresh PostgreSQL ${c.pgVersion} cluster (fsync on, as the demo), ` +
       `\`pgbench -i -s ${c.scale}\`. Before every run: \`ALTER SYSTEM RESET ALL\`, \`ALTER SYSTEM SET\` the ` +
-      `configuration's knobs, restart, check pg_settings, ${p.warmupSeconds} s pgbench warm-up; then ` +
+      `configuration's knobs, restart, check pg_settings, ${p.warmupSeconds} s pgbench warm-up (steady state: past the full-page-image burst after the restart's checkpoint); then ` +
       `\`pgbench -c ${p.clients} -j ${p.threads} -T ${p.measureSeconds} -n\`. ${p.rounds} interleaved rounds, ` +
       `order ${order} (A defaults, B PGTune-style, C tuner best). PGTune-style = \`pgtuneValues\` (OLTP) for ` +
       `${c.pgtuneInfo.cpuCount} CPUs, ${fmt(c.pgtuneInfo.memoryBytes / 1024 ** 3, 1)} GiB, max_connections ` +

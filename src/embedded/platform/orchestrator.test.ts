@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../../log.js';
 import { buildSpace, type Config } from '../tuner/index.js';
-import { Orchestrator } from './orchestrator.js';
+import { Orchestrator, RESTART_WARMUP_FACTOR } from './orchestrator.js';
+import { sessionStatus } from './report.js';
 import { initialState, loadState, saveState, STATE_FILE, type PersistedState } from './state-store.js';
 import { PG_DEFAULTS } from '../../../test/unit/tuner/fixtures.js';
 
@@ -111,6 +112,30 @@ describe('orchestrator', () => {
     expect(h.o.state.pending).toMatchObject({ iteration: 1, target: 'iteration' });
   });
 
+  it('warms up RESTART_WARMUP_FACTOR times longer after a proposal that changes a restart knob', () => {
+    const h = new Harness();
+    h.start();
+    h.run(15_000); // baseline measured; iteration 1 (PGTune-style: shared_buffers moves) is pending
+    expect(h.o.state.pending).toMatchObject({ iteration: 1, coldStart: true });
+    h.agentTick(); // applied (a restart in real life): the warm-up starts now
+    const appliedAt = h.o.state.pending!.appliedAt!;
+    expect(h.o.state.pending!.measureFrom).toBe(appliedAt + RESTART_WARMUP_FACTOR * 5_000);
+    expect(sessionStatus(h.o.state, h.t).window?.warmingUp).toBe(true);
+    h.t = appliedAt + 5_000 + 1_000;
+    h.sample(1); // past the normal warm-up, inside the restart one: discarded
+    expect(h.o.state.samples).toEqual([]);
+  });
+
+  it('keeps the normal warm-up when no restart knob changes', () => {
+    const h = new Harness();
+    h.start(false); // restarts not allowed: reload knobs only
+    h.run(15_000);
+    expect(h.o.state.pending).toMatchObject({ iteration: 1, coldStart: false });
+    h.agentTick();
+    const pending = h.o.state.pending!;
+    expect(pending.measureFrom).toBe(pending.appliedAt! + 5_000);
+  });
+
   it('waits for a heartbeat, then starts without restart knobs', () => {
     const h = new Harness();
     h.start(null);
@@ -199,7 +224,8 @@ describe('orchestrator', () => {
     h.start();
     h.run(15_000);
     h.agentTick();
-    h.run(16_000, 120, false);
+    // Iteration 1 restarts (shared_buffers): its longer warm-up, then the 10 s window.
+    h.run(RESTART_WARMUP_FACTOR * 5_000 + 11_000, 120, false);
     expect(h.o.state.pending).toMatchObject({ iteration: 2, appliedAt: null });
     const dir = mkdtempSync(path.join(os.tmpdir(), 'orchestrator-'));
     dirs.push(dir);

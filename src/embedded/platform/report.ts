@@ -111,7 +111,8 @@ export function sessionStatus(state: PersistedState, now: number): SessionStatus
   const record = pending?.target === 'iteration' ? session?.history[pending.iteration] : undefined;
   let window: SessionStatus['window'] = null;
   if (pending?.appliedAt !== null && pending?.appliedAt !== undefined) {
-    const start = pending.appliedAt + settings.warmupSeconds * 1000;
+    // measureFrom holds the warm-up actually used (longer after a restart); final targets have none.
+    const start = pending.measureFrom ?? pending.appliedAt + settings.warmupSeconds * 1000;
     window = {
       tps: aggregate(state.samples, 'tps')?.value ?? null,
       latencyMs: aggregate(state.samples, 'latency')?.value ?? null,

@@ -34,6 +34,11 @@ export interface PendingState {
   appliedAt: number | null;
   /** Start of the measurement window (end of the warm-up); samples before it are discarded. */
   measureFrom: number | null;
+  /**
+   * The proposal changes a restart knob, so it is measured after a longer warm-up (see
+   * RESTART_WARMUP_FACTOR). Absent in state files written before it existed: read as false.
+   */
+  readonly coldStart?: boolean;
 }
 
 export function newPending(
@@ -42,12 +47,14 @@ export function newPending(
   config: Config,
   restart: boolean,
   now: number,
+  coldStart = false,
 ): PendingState {
   return {
     target,
     iteration,
     config,
     restart,
+    coldStart,
     createdAt: now,
     firstServedAt: null,
     appliedAt: null,
