@@ -13,7 +13,7 @@ import { goTimeJson } from '../../src/pg/types.js';
 import { baselineOf, rankAndDiff, type Baseline } from './deltas.js';
 import { buildPayload } from './payload.js';
 import { buildQueries, EXT_VERSION_SQL, parseExtVersion } from './query.js';
-import { createReader, type PgssReader, type ReadStrategy } from './read.js';
+import { createReader, REFILL_PAGE, type PgssReader, type ReadStrategy } from './read.js';
 
 export const pgStatStatementsOptions = z.object({
   /** Rows (and their deltas) sent per tick; 0 = no cap. */
@@ -33,10 +33,11 @@ export type PgStatStatementsOptions = z.infer<typeof pgStatStatementsOptions>;
  */
 export const DEFAULT_READ_STRATEGY: ReadStrategy = 'two-phase';
 
-/** A collector instance; `strategy` is exposed for the benchmark and tests. */
+/** A collector instance; `strategy` and `refillPage` are exposed for the benchmark and tests. */
 export function createPgStatStatements(
   options: PgStatStatementsOptions,
   strategy: ReadStrategy = DEFAULT_READ_STRATEGY,
+  refillPage = REFILL_PAGE,
 ): CollectorInstance {
   let extVersion: string | null = null;
   let reader: PgssReader | null = null;
@@ -60,6 +61,7 @@ export function createPgStatStatements(
             includeQueries: options.include_queries,
             maxQueryTextLength: options.max_query_text_length,
           }),
+          refillPage,
         );
         previous = null;
       }

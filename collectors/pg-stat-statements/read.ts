@@ -9,8 +9,9 @@
  *   text filter; filtered keys are remembered and not asked for again until their call count goes
  *   backwards (entry evicted or reset). Unchanged keys reuse the rows read earlier, so the result
  *   equals a full read. Datadog adopted the same idea (integrations-core#17187). When more than
- *   half of the keys are new or moved (first tick, after a reset, a burst of new statements), one
- *   full read is cheaper than asking for them by key, and it refills the cache.
+ *   half of the keys are new or moved (first tick, after a reset, a burst of new statements), the
+ *   cache is refilled from scratch, by key in pages of REFILL_PAGE, so the agent never holds the
+ *   driver rows of the whole view at once.
  */
 import type { Db } from '../../src/pg/pool.js';
 import type { PgssQueries } from './query.js';
@@ -22,8 +23,12 @@ export interface PgssReader {
   read(db: Db): Promise<PgssRow[]>;
 }
 
-export function createReader(strategy: ReadStrategy, q: PgssQueries): PgssReader {
-  return strategy === 'full' ? fullReader(q) : twoPhaseReader(q);
+/** `refillPage`: keys per round trip when the two-phase cache is refilled (tests use small pages). */
+export function createReader(strategy: ReadStrategy, q: PgssQueries, refillPage = REFILL_PAGE): PgssReader {
+  if (!(Number.isInteger(refillPage) && refillPage > 0)) {
+    throw new Error(`pg_stat_statements: refill page must be a positive integer, got ${refillPage}`);
+  }
+  return strategy === 'full' ? fullReader(q) : twoPhaseReader(q, refillPage);
 }
 
 function fullReader(q: PgssQueries): PgssReader {
@@ -81,7 +86,7 @@ async function readKeys(db: Db, q: PgssQueries): Promise<Map<string, Seen>> {
   return seen;
 }
 
-function twoPhaseReader(q: PgssQueries): PgssReader {
+function twoPhaseReader(q: PgssQueries, refillPage: number): PgssReader {
   const cache = new Map<string, Cached>();
   return {
     async read(db) {
@@ -97,7 +102,7 @@ function twoPhaseReader(q: PgssQueries): PgssReader {
         else if (c.calls !== s.calls) moved.push(key);
       }
       if ((fresh.length + moved.length) * 2 > seen.size) {
-        await refill(db, q, seen, cache);
+        await refill(db, q, seen, cache, refillPage);
       } else {
         await fetchByKeys(db, q, seen, cache, fresh, moved);
       }
@@ -127,25 +132,26 @@ function groupByKey(raws: readonly Record<string, unknown>[]): Map<string, PgssR
 const sumCalls = (rows: readonly PgssRow[]) =>
   rows.reduce((acc, r) => acc + BigInt(r.counters.calls ?? 0), 0n);
 
-/** One full read replaces the whole cache; keys it does not return were filtered out. */
+/**
+ * Keys per round trip when the whole cache is (re)filled. One full read of 5,000 entries held
+ * every driver row at once and was the agent's largest allocation (~17 MB of heap at its first tick,
+ * docs/PERFORMANCE.md); by-key pages of 1,000 bound that, for a few more short queries on the first
+ * tick and after a reset.
+ */
+export const REFILL_PAGE = 1_000;
+
+/** Refill the whole cache, a page of keys at a time; keys that fail the text filter are remembered. */
 async function refill(
   db: Db,
   q: PgssQueries,
   seen: ReadonlyMap<string, Seen>,
   cache: Map<string, Cached>,
+  page: number,
 ): Promise<void> {
-  const { rows } = await db.query(q.full);
-  const fetched = groupByKey(rows);
   cache.clear();
-  for (const [key, s] of seen) {
-    const got = fetched.get(key);
-    const first = got?.[0];
-    cache.set(
-      key,
-      got && first
-        ? { calls: sumCalls(got), excluded: false, query: first.query, query_len: first.query_len, rows: got }
-        : { calls: s.calls, excluded: true, query: null, query_len: null, rows: [] },
-    );
+  const keys = [...seen.keys()];
+  for (let i = 0; i < keys.length; i += page) {
+    await fetchByKeys(db, q, seen, cache, keys.slice(i, i + page), []);
   }
 }
 

@@ -99,11 +99,16 @@ describe.each(majors)('complex collectors on PostgreSQL %i', (major) => {
       const uncapped = createPgStatStatements(pgStatStatementsOptions.parse({ diff_limit: 0 }));
       const capped = createPgStatStatements(pgStatStatementsOptions.parse({ diff_limit: 2 }));
       const full = createPgStatStatements(pgStatStatementsOptions.parse({ diff_limit: 0 }), 'full');
+      // The two-phase cache refilled two keys per round trip: the pages must add up to a full read.
+      const paged = createPgStatStatements(pgStatStatementsOptions.parse({ diff_limit: 0 }), 'two-phase', 2);
       await workload(5);
       const a = await snapshot(db);
       const first = (await uncapped.collect(ctx(db)))!;
       await capped.collect(ctx(db));
       await full.collect(ctx(db));
+      const firstPaged = (await paged.collect(ctx(db)))!;
+      expect(firstPaged.rows).toEqual(first.rows);
+      expect((first.rows as Row[]).length).toBeGreaterThan(4); // several pages
       expect(first.deltas).toBeUndefined();
       expect(first.delta_count).toBe(0);
       expect(first.average_query_runtime).toBe(0);
@@ -113,6 +118,7 @@ describe.each(majors)('complex collectors on PostgreSQL %i', (major) => {
       const second = (await uncapped.collect(ctx(db)))!;
       const secondCapped = (await capped.collect(ctx(db)))!;
       const secondFull = (await full.collect(ctx(db)))!;
+      const secondPaged = (await paged.collect(ctx(db)))!;
 
       // Hand computation from the two SQL snapshots.
       const expected = new Map<string, { calls: number; exec: number }>();
@@ -147,6 +153,7 @@ describe.each(majors)('complex collectors on PostgreSQL %i', (major) => {
       // Both read strategies see the same statements.
       expect(secondFull.delta_count).toBe(second.delta_count);
       expect((secondFull.rows as Row[]).length).toBe((second.rows as Row[]).length);
+      expect({ ...secondPaged, collected_at: null }).toEqual({ ...second, collected_at: null });
 
       // No duplicate keys although track=all recorded top-level and nested entries.
       const rows = second.rows as Row[];
