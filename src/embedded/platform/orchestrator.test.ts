@@ -90,6 +90,9 @@ class Harness {
   }
 }
 
+/** Baseline warm-up (RESTART_WARMUP_FACTOR × 5 s) plus its 10 s window. */
+const BASELINE_MS = RESTART_WARMUP_FACTOR * 5_000 + 10_000;
+
 const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
@@ -100,8 +103,9 @@ describe('orchestrator', () => {
     const h = new Harness();
     h.start();
     expect(h.o.state.phase).toBe('measuring'); // the baseline is what runs: confirmed at once
-    h.t += 4000;
-    h.sample(1); // inside the 5 s warm-up
+    // The baseline warms up RESTART_WARMUP_FACTOR × 5 s: the session's first window is a cold start.
+    h.t += RESTART_WARMUP_FACTOR * 5000 - 1000;
+    h.sample(1); // inside the warm-up
     h.t += 2000;
     h.sample(100);
     expect(h.o.state.samples.map((s) => s.value)).toEqual([100]);
@@ -115,7 +119,7 @@ describe('orchestrator', () => {
   it('warms up RESTART_WARMUP_FACTOR times longer after a proposal that changes a restart knob', () => {
     const h = new Harness();
     h.start();
-    h.run(15_000); // baseline measured; iteration 1 (PGTune-style: shared_buffers moves) is pending
+    h.run(BASELINE_MS); // baseline measured; iteration 1 (PGTune-style: shared_buffers moves) is pending
     expect(h.o.state.pending).toMatchObject({ iteration: 1, coldStart: true });
     h.agentTick(); // applied (a restart in real life): the warm-up starts now
     const appliedAt = h.o.state.pending!.appliedAt!;
@@ -129,7 +133,7 @@ describe('orchestrator', () => {
   it('keeps the normal warm-up when no restart knob changes', () => {
     const h = new Harness();
     h.start(false); // restarts not allowed: reload knobs only
-    h.run(15_000);
+    h.run(BASELINE_MS);
     expect(h.o.state.pending).toMatchObject({ iteration: 1, coldStart: false });
     h.agentTick();
     const pending = h.o.state.pending!;
@@ -149,7 +153,7 @@ describe('orchestrator', () => {
   it('ignores a guardrail while applying and records one while measuring', () => {
     const h = new Harness();
     h.start();
-    h.run(15_000);
+    h.run(BASELINE_MS);
     expect(h.o.state.phase).toBe('applying');
     h.o.guardrail({ level: 'critical', type: 'memory' });
     expect(h.o.state.session?.history[1]?.outcome).toBeUndefined();
@@ -163,7 +167,7 @@ describe('orchestrator', () => {
   it('counts a proposal as unappliable after an apply error or a timeout, never before it was served', () => {
     const h = new Harness(undefined, 30_000);
     h.start();
-    h.run(15_000);
+    h.run(BASELINE_MS);
     const error = { error_type: 'restart_not_allowed', error_message: 'Failed to apply configuration: no' };
     h.o.logEntry(error); // not fetched yet: about something else
     expect(h.o.state.session?.history[1]?.outcome).toBeUndefined();
@@ -222,7 +226,7 @@ describe('orchestrator', () => {
   it('resumes from the saved state with the same pending proposal', () => {
     const h = new Harness();
     h.start();
-    h.run(15_000);
+    h.run(BASELINE_MS);
     h.agentTick();
     // Iteration 1 restarts (shared_buffers): its longer warm-up, then the 10 s window.
     h.run(RESTART_WARMUP_FACTOR * 5_000 + 11_000, 120, false);
