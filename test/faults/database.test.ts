@@ -110,6 +110,17 @@ function applyOutcome(a: AgentProcess, f: FakePlatform, from: number): string {
   return err ? `config_apply_error: ${err.message}` : 'no outcome';
 }
 
+/** Wait until the agent logged the apply or reported it failed (after `from`). */
+async function untilApplyOutcome(a: AgentProcess, f: FakePlatform, from: number): Promise<void> {
+  await until(
+    'the apply to finish or be reported',
+    () =>
+      logsWith(a, 'configuration applied').length > 0 ||
+      reportsAfter(f, from).some((r) => r.type === 'config_apply_error'),
+    30_000,
+  );
+}
+
 function reloadRecommendation(value: number) {
   return [
     {
@@ -288,13 +299,7 @@ describe('database faults (built CLI)', () => {
     const { f, a } = await upAndRunning();
     const from = Date.now();
     f.setRecommendation(reloadRecommendation(1.6));
-    await until(
-      'the apply to finish or be reported',
-      () =>
-        logsWith(a, 'configuration applied').length > 0 ||
-        reportsAfter(f, from).some((r) => r.type === 'config_apply_error'),
-      30_000,
-    );
+    await untilApplyOutcome(a, f, from);
     note(applyOutcome(a, f, from));
     expect(reportsAfter(f, from).filter((r) => r.type === 'config_apply_error')).toEqual([]);
     expect(expectOldOrNew(cluster.dataDir, before, { random_page_cost: '1.6' })).toBe('new');
@@ -319,13 +324,7 @@ describe('database faults (built CLI)', () => {
     f.setRecommendation(reloadRecommendation(1.7));
     // ALTER SYSTEM is allowed in a read-only transaction (it writes no WAL and no table), so the
     // apply goes through; what must hold is that it is complete and verified, or reported and undone.
-    await until(
-      'the apply to finish or be reported',
-      () =>
-        logsWith(a, 'configuration applied').length > 0 ||
-        reportsAfter(f, from).some((r) => r.type === 'config_apply_error'),
-      30_000,
-    );
+    await untilApplyOutcome(a, f, from);
     const state = expectOldOrNew(cluster.dataDir, before, { random_page_cost: '1.7' });
     note(`apply: auto.conf ${state} state; ${applyOutcome(a, f, from)}`);
     const [live] = await cluster.sql(`SELECT setting FROM pg_settings WHERE name = 'random_page_cost'`);
@@ -361,13 +360,7 @@ describe('database faults (built CLI)', () => {
     const from = Date.now();
     await until('the wal receiver collector', () => f.requests('pg_stat_wal_receiver').length > 0, 30_000);
     f.setRecommendation(reloadRecommendation(1.3));
-    await until(
-      'the apply to finish or be reported',
-      () =>
-        logsWith(a, 'configuration applied').length > 0 ||
-        reportsAfter(f, from).some((r) => r.type === 'config_apply_error'),
-      30_000,
-    );
+    await untilApplyOutcome(a, f, from);
     note(
       `apply: auto.conf ${expectOldOrNew(sb.dataDir, before, { random_page_cost: '1.3' })} state; ${applyOutcome(a, f, from)}`,
     );

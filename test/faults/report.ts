@@ -10,6 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { stripVTControlCharacters } from 'node:util';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RELIABILITY_DOC, replaceSection } from '../../scripts/soak-lib/doc-section.js';
@@ -45,8 +46,6 @@ const cell = (s: string) =>
     .replace(/\|/g, '\\|')
     .replace(/\s*\n\s*/g, ' ')
     .trim();
-// eslint-disable-next-line no-control-regex -- strips ANSI colour escapes (ESC [ … m) from vitest output
-const plain = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, '');
 
 function main(): number {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'dbtune-faults-report-'));
@@ -92,7 +91,7 @@ function main(): number {
       const key = [...t.ancestorTitles, t.title].join(' > ');
       const observed = [...(notes.get(key) ?? [])];
       if (t.status === 'failed')
-        observed.unshift(`**${plain(t.failureMessages[0] ?? 'failed').split('\n')[0]}**`);
+        observed.unshift(`**${stripVTControlCharacters(t.failureMessages[0] ?? 'failed').split('\n')[0]}**`);
       const result = t.status === 'passed' ? 'pass' : t.status === 'failed' ? '**FAIL**' : t.status;
       const secs = t.duration === undefined ? '' : `${(t.duration / 1000).toFixed(1)} s`;
       rows.push(
