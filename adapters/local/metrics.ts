@@ -2,10 +2,10 @@
  * The `hardware` metric collector for this host (facts §7.1): CPU usage, memory used
  * (total − available), and disk I/O operation counts as deltas from the second tick on.
  */
-import si from 'systeminformation';
 import type { MetricCollector } from '../types.js';
 import type { Metric } from '../../src/platform/types.js';
 import { readDiskOps, type DiskOps } from './diskstats.js';
+import { si } from './si-modules.js';
 
 export function hostHardwareCollector(): MetricCollector {
   let previous: DiskOps | undefined;

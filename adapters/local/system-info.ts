@@ -4,11 +4,12 @@
  * hardware change.
  */
 import os from 'node:os';
-import si from 'systeminformation';
+import type { Systeminformation } from 'systeminformation';
 import type { Db } from '../../src/pg/pool.js';
 import type { ServerVersion } from '../../src/pg/version.js';
 import type { Metric } from '../../src/platform/types.js';
 import { databaseSystemInfo } from '../../src/pg/db-info.js';
+import { si } from './si-modules.js';
 
 /** The platform rejects blank values (Go #189). */
 function orUnknown(v: string | undefined): string {
@@ -16,7 +17,7 @@ function orUnknown(v: string | undefined): string {
 }
 
 // The OS does not change while the agent runs, and si.osInfo() spawns several commands: read it once.
-let osInfoOnce: Promise<si.Systeminformation.OsData> | undefined;
+let osInfoOnce: Promise<Systeminformation.OsData> | undefined;
 
 export async function hostSystemInfo(): Promise<Metric[]> {
   osInfoOnce ??= si.osInfo().catch((err: unknown) => {

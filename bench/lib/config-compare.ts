@@ -27,6 +27,10 @@ export interface CompareRun {
   round: number;
   tps: number;
   latencyMs: number;
+  /** WAL written during the measured run (pg_current_wal_lsn difference), bytes. */
+  walBytes: number;
+  /** Checkpoints that started during the measured run (pg_stat_bgwriter / pg_stat_checkpointer). */
+  checkpoints: number;
   startedAt: string;
 }
 
@@ -97,6 +101,18 @@ function sameValue(requested: number | string, setting: string): boolean {
   return requested === setting;
 }
 
+/** The current WAL insert position and the number of checkpoints started so far (timed + requested). */
+async function walPosition(cluster: PgCluster): Promise<{ lsn: bigint; checkpoints: number }> {
+  // PostgreSQL 17 moved the checkpoint counters from pg_stat_bgwriter to pg_stat_checkpointer.
+  const counters =
+    cluster.major >= 17
+      ? 'SELECT num_timed + num_requested AS n FROM pg_stat_checkpointer'
+      : 'SELECT checkpoints_timed + checkpoints_req AS n FROM pg_stat_bgwriter';
+  const [lsn] = await cluster.sql(`SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::text AS b`);
+  const [cp] = await cluster.sql(counters);
+  return { lsn: BigInt(String(lsn?.b).split('.')[0] ?? '0'), checkpoints: Number(cp?.n) };
+}
+
 export async function compareConfigs(
   cluster: PgCluster,
   configs: readonly NamedConfig[],
@@ -131,8 +147,18 @@ export async function compareConfigs(
     const common = { clients: plan.clients, threads: plan.threads };
     await pgbenchRun(cluster, { ...common, seconds: plan.warmupSeconds }, signal);
     const startedAt = new Date().toISOString();
+    const before = await walPosition(cluster);
     const r = await pgbenchRun(cluster, { ...common, seconds: plan.measureSeconds }, signal);
-    runs.push({ key: config.key, round: step.round, tps: r.tps, latencyMs: r.latencyMs, startedAt });
+    const after = await walPosition(cluster);
+    runs.push({
+      key: config.key,
+      round: step.round,
+      tps: r.tps,
+      latencyMs: r.latencyMs,
+      walBytes: Number(after.lsn - before.lsn),
+      checkpoints: after.checkpoints - before.checkpoints,
+      startedAt,
+    });
     log(
       `run ${i + 1}/${schedule.length} round ${step.round + 1} ${config.label}: ${r.tps.toFixed(1)} tps, ` +
         `${r.latencyMs.toFixed(2)} ms`,

@@ -1,6 +1,7 @@
 /** Every benchmark, in the order bench/run.ts runs them and docs/PERFORMANCE.md lists them. */
 import { applyLatency } from '../apply-latency.js';
 import { collection } from '../collection.js';
+import { knobEffects } from '../knob-effects.js';
 import { memory } from '../memory.js';
 import { overhead } from '../overhead.js';
 import { startup } from '../startup.js';
@@ -14,4 +15,5 @@ export const BENCHMARKS: readonly ReportedBenchmark[] = [
   applyLatency,
   startup,
   tunerQuality,
+  knobEffects,
 ];
