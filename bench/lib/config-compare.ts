@@ -5,6 +5,7 @@
  */
 import type { PgCluster } from '../../src/embedded/cluster.js';
 import { pgbenchRun } from './pgbench.js';
+import { cpuShares, readCpuTimes } from './proc.js';
 
 export type KnobMap = Record<string, number | string>;
 
@@ -31,6 +32,8 @@ export interface CompareRun {
   walBytes: number;
   /** Checkpoints that started during the measured run (pg_stat_bgwriter / pg_stat_checkpointer). */
   checkpoints: number;
+  /** Machine-wide CPU shares over the measured run (all processes, this VM): %. Absent in older results. */
+  cpu?: { busyPct: number; iowaitPct: number; stealPct: number };
   startedAt: string;
 }
 
@@ -148,7 +151,9 @@ export async function compareConfigs(
     await pgbenchRun(cluster, { ...common, seconds: plan.warmupSeconds }, signal);
     const startedAt = new Date().toISOString();
     const before = await walPosition(cluster);
+    const cpuBefore = readCpuTimes();
     const r = await pgbenchRun(cluster, { ...common, seconds: plan.measureSeconds }, signal);
+    const cpuAfter = readCpuTimes();
     const after = await walPosition(cluster);
     runs.push({
       key: config.key,
@@ -157,6 +162,7 @@ export async function compareConfigs(
       latencyMs: r.latencyMs,
       walBytes: Number(after.lsn - before.lsn),
       checkpoints: after.checkpoints - before.checkpoints,
+      ...(cpuBefore && cpuAfter ? { cpu: cpuShares(cpuBefore, cpuAfter) } : {}),
       startedAt,
     });
     log(

@@ -88,3 +88,35 @@ export function sampleProcess(pid: number, intervalMs: number): { stop(): ProcSa
     },
   };
 }
+
+/** Machine-wide CPU time by state, in clock ticks, from the first line of /proc/stat. */
+export interface CpuTimes {
+  busy: number;
+  idle: number;
+  iowait: number;
+  /** Time the hypervisor gave this VM's CPUs to other guests. */
+  steal: number;
+}
+
+export function readCpuTimes(): CpuTimes | null {
+  try {
+    const first = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
+    const f = first.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal (guest time is already inside user and nice).
+    const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = f;
+    return { busy: user + nice + system + irq + softirq, idle, iowait, steal };
+  } catch {
+    return null;
+  }
+}
+
+/** Shares (%) of the CPU time between two readings. */
+export function cpuShares(
+  a: CpuTimes,
+  b: CpuTimes,
+): { busyPct: number; iowaitPct: number; stealPct: number } {
+  const d = (k: keyof CpuTimes) => b[k] - a[k];
+  const total = d('busy') + d('idle') + d('iowait') + d('steal');
+  const pct = (v: number) => (total > 0 ? (100 * v) / total : Number.NaN);
+  return { busyPct: pct(d('busy')), iowaitPct: pct(d('iowait')), stealPct: pct(d('steal')) };
+}
