@@ -136,10 +136,12 @@ const sumCalls = (rows: readonly PgssRow[]) =>
  * Keys per round trip when the whole cache is (re)filled. One full read of 5,000 entries held
  * every driver row at once: a 17 MiB jump of the agent's heap at its first tick, its largest single
  * allocation (measured with the agent's heap statistics at 1,000 tables / 5,000 statements, PG 17).
- * By-key pages of 1,000 bound that, for a few more short queries on the first tick and after a
- * reset.
+ * By-key pages bound that, for a few more short queries on the first tick and after a reset
+ * (20 at 5,000 entries). Pages of 1,000 and of 250 keys gave the same agent peak RSS at 1,000
+ * tables / 5,000 statements (97 MiB, docs/PERFORMANCE.md collection); 250 keeps one page's
+ * driver rows under 1 MiB.
  */
-export const REFILL_PAGE = 1_000;
+export const REFILL_PAGE = 250;
 
 /** Refill the whole cache, a page of keys at a time; keys that fail the text filter are remembered. */
 async function refill(
