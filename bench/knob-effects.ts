@@ -8,19 +8,17 @@
  *
  * Run: npx tsx bench/knob-effects.ts [--quick]
  */
-import { DEFAULT_MAJOR, startCluster } from '../src/embedded/cluster.js';
-import { DEMO_SETTINGS } from '../src/embedded/demo/cluster-setup.js';
 import os from 'node:os';
 import { pgtuneValues } from '../src/embedded/tuner/pgtune.js';
 import { isMain, type BenchResult } from './lib/bench.js';
 import { failed, runFromCli } from './lib/cli.js';
 import {
   compareConfigs,
+  startCompareCluster,
   type ComparePlan,
   type CompareOutcome,
   type NamedConfig,
 } from './lib/config-compare.js';
-import { pgbenchInit } from './lib/pgbench.js';
 import type { ReportedBenchmark } from './lib/report.js';
 import { requireTool } from './lib/requirements.js';
 import { fmt, fmtRange, summarize } from './lib/stats.js';
@@ -85,16 +83,12 @@ export const knobEffects: ReportedBenchmark<KnobEffectsData> = {
   async run(o) {
     requireTool('pgbench');
     const preset = o.quick ? QUICK : FULL;
-    const cluster = await startCluster({ major: DEFAULT_MAJOR, settings: DEMO_SETTINGS });
+    const { cluster, version, maxConnections } = await startCompareCluster(preset.scale, o.log);
     try {
-      const shown = (await cluster.sql('SHOW server_version'))[0]?.server_version;
-      const maxConnections = Number((await cluster.sql('SHOW max_connections'))[0]?.max_connections);
-      o.log(`PostgreSQL ${String(shown)}, loading pgbench scale ${preset.scale}…`);
-      await pgbenchInit(cluster, preset.scale);
       const configs = configsFor(cluster.major, maxConnections);
       const outcome = await compareConfigs(cluster, configs, preset.compare, o.log);
       for (const m of outcome.mismatches) o.log(`warning: ${m}`);
-      return { pgVersion: String(shown), scale: preset.scale, plan: preset.compare, configs, outcome };
+      return { pgVersion: version, scale: preset.scale, plan: preset.compare, configs, outcome };
     } finally {
       await cluster.destroy();
     }

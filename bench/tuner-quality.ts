@@ -12,14 +12,16 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DEFAULT_MAJOR, startCluster } from '../src/embedded/cluster.js';
-import { DEMO_SETTINGS } from '../src/embedded/demo/cluster-setup.js';
 import type { DemoReport } from '../src/embedded/demo/report-json.js';
 import { pgtuneValues } from '../src/embedded/tuner/pgtune.js';
 import { isMain, type BenchResult } from './lib/bench.js';
 import { failed, runFromCli } from './lib/cli.js';
-import { compareConfigs, type ComparePlan, type NamedConfig } from './lib/config-compare.js';
-import { pgbenchInit } from './lib/pgbench.js';
+import {
+  compareConfigs,
+  startCompareCluster,
+  type ComparePlan,
+  type NamedConfig,
+} from './lib/config-compare.js';
 import type { ReportedBenchmark, TargetRow } from './lib/report.js';
 import { requireTool } from './lib/requirements.js';
 import { summarizeQuality, type TunerQualityData } from './lib/tuner-quality-data.js';
@@ -64,13 +66,10 @@ async function phaseTwo(
   signal: AbortSignal,
   log: (m: string) => void,
 ): Promise<TunerQualityData['compare']> {
-  const cluster = await startCluster({ major: DEFAULT_MAJOR, settings: DEMO_SETTINGS });
+  const { cluster, version, maxConnections } = await startCompareCluster(session.plan.scale, (m) =>
+    log(`phase 2: ${m}`),
+  );
   try {
-    const shown = (await cluster.sql('SHOW server_version'))[0]?.server_version;
-    const version = typeof shown === 'string' ? shown : '';
-    const maxConnections = Number((await cluster.sql('SHOW max_connections'))[0]?.max_connections);
-    log(`phase 2: PostgreSQL ${version}, loading pgbench scale ${session.plan.scale}…`);
-    await pgbenchInit(cluster, session.plan.scale);
     const pgtuneInfo = {
       memoryBytes: session.machine.memoryBytes,
       cpuCount: session.machine.cpus,

@@ -3,8 +3,9 @@
  * in interleaved rounds (A B C, C B A, A B C, …). Each run: ALTER SYSTEM RESET ALL, ALTER SYSTEM SET
  * the configuration's knobs (base units), restart, check pg_settings, warm up, measure.
  */
-import type { PgCluster } from '../../src/embedded/cluster.js';
-import { pgbenchRun } from './pgbench.js';
+import { DEFAULT_MAJOR, startCluster, type PgCluster } from '../../src/embedded/cluster.js';
+import { DEMO_SETTINGS } from '../../src/embedded/demo/cluster-setup.js';
+import { pgbenchInit, pgbenchRun } from './pgbench.js';
 import { cpuShares, readCpuTimes } from './proc.js';
 
 export type KnobMap = Record<string, number | string>;
@@ -50,6 +51,35 @@ export interface CompareOutcome {
   effective: Record<string, Record<string, Effective>>;
   /** Knobs whose effective value differs from the requested one (should be empty). */
   mismatches: string[];
+}
+
+export interface CompareCluster {
+  cluster: PgCluster;
+  /** SHOW server_version. */
+  version: string;
+  maxConnections: number;
+}
+
+/**
+ * The cluster configurations are compared on: the demo's major and settings (fsync on), loaded with
+ * `pgbench -i -s <scale>`. The caller destroys it.
+ */
+export async function startCompareCluster(
+  scale: number,
+  log: (msg: string) => void,
+): Promise<CompareCluster> {
+  const cluster = await startCluster({ major: DEFAULT_MAJOR, settings: DEMO_SETTINGS });
+  try {
+    const shown = (await cluster.sql('SHOW server_version'))[0]?.server_version;
+    const version = typeof shown === 'string' ? shown : '';
+    const maxConnections = Number((await cluster.sql('SHOW max_connections'))[0]?.max_connections);
+    log(`PostgreSQL ${version}, loading pgbench scale ${scale}…`);
+    await pgbenchInit(cluster, scale);
+    return { cluster, version, maxConnections };
+  } catch (err) {
+    await cluster.destroy();
+    throw err;
+  }
 }
 
 /** Round r runs the configurations forwards when r is even, backwards when odd. */

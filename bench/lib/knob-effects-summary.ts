@@ -1,5 +1,5 @@
 /** What bench/knob-effects.ts says is reachable, in the form tuner-quality's reading quotes it. */
-import type { CompareOutcome, NamedConfig } from './config-compare.js';
+import type { KnobEffectsData } from '../knob-effects.js';
 import { summarize } from './stats.js';
 
 /** Configurations that exist only as reference points, never as something the tuner may propose. */
@@ -19,14 +19,7 @@ export interface Reachable {
   defaultsBusyPct: number | null;
 }
 
-export interface KnobEffectsLike {
-  pgVersion: string;
-  plan: { measureSeconds: number };
-  configs: NamedConfig[];
-  outcome: CompareOutcome;
-}
-
-export function reachable(d: KnobEffectsLike, startedAt: string): Reachable | null {
+export function reachable(d: KnobEffectsData, startedAt: string): Reachable | null {
   const runsOf = (key: string) => d.outcome.runs.filter((r) => r.key === key);
   const median = (xs: number[]) => summarize(xs).median;
   const base = median(runsOf('defaults').map((r) => r.tps));

@@ -1,7 +1,8 @@
 /** docs/PERFORMANCE.md section and target rows for bench/tuner-quality.ts. */
 import { formatKnobValue } from '../../src/embedded/demo/knob-format.js';
 import { readResult, type BenchResult } from './bench.js';
-import { reachable, type KnobEffectsLike } from './knob-effects-summary.js';
+import type { KnobEffectsData } from '../knob-effects.js';
+import { reachable } from './knob-effects-summary.js';
 import type { TargetRow } from './report.js';
 import { fmt, fmtRange } from './stats.js';
 import { TARGET_VS_DEFAULTS, type RatioStats, type TunerQualityData } from './tuner-quality-data.js';
@@ -117,7 +118,7 @@ function verdictLines(d: TunerQualityData): string[] {
 function whyMissed(d: TunerQualityData): string[] {
   const s = d.session;
   const datasetMiB = d.compare.scale * 15; // pgbench: about 15 MiB per scale unit with indexes
-  const effects = readResult<KnobEffectsLike>('knob-effects');
+  const effects = readResult<KnobEffectsData>('knob-effects');
   const reach = effects ? reachable(effects.data, effects.startedAt) : null;
   const lines = ['**Why we think the target was missed.**', ''];
   if (reach) {

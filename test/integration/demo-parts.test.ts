@@ -97,21 +97,14 @@ describe('built-in TPC-B driver', () => {
       await driver.stop();
     }
     // client.end() resolves when the socket closes; the backend leaves pg_stat_activity as it exits,
-    // a moment later. Poll (up to 5 s) instead of reading once.
+    // a moment later, so poll rather than read once.
     const sessionsLeft = async () =>
-      Number(
-        (
-          await pg.sql(
-            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'dbtune-demo-tpcb'",
-          )
-        )[0]!.n,
-      );
-    let left = await sessionsLeft();
-    for (let i = 0; i < 50 && left > 0; i++) {
-      await sleep(100);
-      left = await sessionsLeft();
-    }
-    expect(left).toBe(0);
+      (
+        await pg.sql(
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'dbtune-demo-tpcb'",
+        )
+      )[0]!.n;
+    await expect.poll(sessionsLeft, { timeout: 5_000, interval: 100 }).toBe(0);
   });
 });
 
