@@ -6,8 +6,8 @@ import type { Db } from '../src/pg/pool.js';
 import type { ServerVersion } from '../src/pg/version.js';
 import type { Logger } from '../src/log.js';
 import type { Config } from '../src/config/index.js';
-import type { ConfigRow, Metric, Proposal } from '../src/platform/types.js';
-import type { ApplyResult, ApplyOptions } from '../src/apply/types.js';
+import type { ConfigRow, Metric } from '../src/platform/types.js';
+import type { ApplyEngine } from '../src/apply/index.js';
 import type { MemoryReading } from '../guardrails/types.js';
 
 export const ADAPTER_IDS = [
@@ -45,13 +45,19 @@ export interface Adapter {
   systemInfo(signal: AbortSignal): Promise<Metric[]>;
   /** Rows of the active configuration as the platform expects them (§1.7). */
   activeConfig(signal: AbortSignal): Promise<ConfigRow[]>;
-  /** Validate then apply a proposal; see src/apply. Throws an AgentError on refusal/failure. */
-  apply(proposal: Proposal, opts: ApplyOptions): Promise<ApplyResult>;
+  /**
+   * The apply engine over this platform's settings backend (src/apply): plans, applies, verifies
+   * and restores. Throws an AgentError on refusal/failure; `idle()` is what shutdown waits on.
+   */
+  readonly settings: ApplyEngine;
   /** The same instances on every call: collectors keep state between ticks (e.g. disk I/O deltas). */
   hardwareCollectors(): MetricCollector[];
   /** Memory reading for the guardrail; must not wait on the database. null = no reading. */
   guardrailReading(signal: AbortSignal): Promise<MemoryReading | null>;
-  /** Throws a failover_detected AgentError when the primary changed. */
+  /**
+   * Throws a failover_detected AgentError when the primary changed since the last call (the runner
+   * calls it on every config tick, before any apply). Adapters without failover omit it.
+   */
   checkFailover?(signal: AbortSignal): Promise<void>;
   /** Collector names this platform cannot serve (Aurora: pg_stat_wal, pg_stat_wal_receiver). */
   readonly disabledCollectors?: readonly string[];

@@ -1,11 +1,12 @@
 /**
- * Apply latency: a 20-knob reload batch through the real pipeline (`applyProposal`: validation
+ * Apply latency: a 20-knob reload batch through the apply engine with the ALTER SYSTEM backend (validation
  * against live pg_settings, ALTER SYSTEM on one session, pg_reload_conf(), read-back until every
  * value shows) with default options. Two value sets alternate so every run changes all 20 knobs.
  *
  * Run: npx tsx bench/apply-latency.ts [--quick]
  */
-import { applyProposal, DEFAULT_ALLOWLIST } from '../src/apply/index.js';
+import { DEFAULT_ALLOWLIST } from '../src/apply/index.js';
+import { alterSystemEngine } from '../adapters/local/alter-system.js';
 import { createDb } from '../src/pg/pool.js';
 import type { Proposal } from '../src/platform/types.js';
 import { isMain, type BenchResult } from './lib/bench.js';
@@ -71,13 +72,14 @@ export const applyLatency: ReportedBenchmark<ApplyData> = {
       }
       const db = createDb({ connectionUrl: bc.agentUrl });
       const ms: number[] = [];
+      const engine = alterSystemEngine(db);
       try {
         // Start from set 0 so the first measured run (set 1) changes every knob.
-        await applyProposal(db, proposal(0));
+        await engine.apply(proposal(0));
         for (let i = 0; i < runs; i++) {
           const set = i % 2 === 0 ? 1 : 0;
           const t0 = performance.now();
-          const res = await applyProposal(db, proposal(set));
+          const res = await engine.apply(proposal(set));
           ms.push(performance.now() - t0);
           if (res.action !== 'reload' || res.plan.changes.length !== KNOBS.length) {
             throw new Error(

@@ -45,6 +45,28 @@ export class DefaultParameterGroupError extends AgentError {
   }
 }
 
+/**
+ * The primary changed (CloudNativePG, Patroni). `fresh` is true exactly once per failover, when it
+ * is first seen: the agent reports it to the platform then. While the cluster recovers the adapter
+ * keeps throwing it with `fresh: false`, and the agent skips applies quietly.
+ */
+export class FailoverDetectedError extends AgentError {
+  readonly fresh: boolean;
+  constructor(message: string, opts: { fresh: boolean; cause?: unknown }) {
+    super('failover_detected', message, { cause: opts.cause });
+    this.name = 'FailoverDetectedError';
+    this.fresh = opts.fresh;
+  }
+}
+
+/** The node is a standby (Patroni): the agent must not change settings through it. */
+export class StandbyNodeError extends AgentError {
+  constructor(message: string) {
+    super('standby_node_detected', message);
+    this.name = 'StandbyNodeError';
+  }
+}
+
 /** Bad configuration or bad usage: the CLI exits 2. */
 export class ConfigError extends AgentError {
   readonly problems: readonly string[];

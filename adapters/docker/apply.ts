@@ -1,13 +1,11 @@
 /**
- * Applying a proposal to PostgreSQL in a container: the shared SQL pipeline (src/apply) with the
- * restart done by the Docker Engine API, `POST /containers/{id}/restart` (facts §4.3). A restart
+ * Restarting PostgreSQL in a container, for the ALTER SYSTEM backend (adapters/local/apply.ts):
+ * the Docker Engine API, `POST /containers/{id}/restart` (facts §4.3). A restart
  * starts a stopped container too, which the RestartFn contract requires.
  * https://docs.docker.com/reference/api/engine/version/v1.47/#tag/Container/operation/ContainerRestart
  */
-import { applyProposal, type ApplyOptions, type ApplyResult, type RestartFn } from '../../src/apply/index.js';
+import type { RestartFn } from '../local/alter-system-types.js';
 import type { Logger } from '../../src/log.js';
-import type { Db } from '../../src/pg/pool.js';
-import type { Proposal } from '../../src/platform/types.js';
 import { engineError, type DockerApi } from './client.js';
 
 export interface DockerRestartOptions {
@@ -41,13 +39,4 @@ export function dockerRestart(api: DockerApi, container: string, opts: DockerRes
       });
     }
   };
-}
-
-export function applyInContainer(
-  db: Db,
-  proposal: Proposal,
-  base: ApplyOptions,
-  opts: { dryRun?: boolean; signal?: AbortSignal },
-): Promise<ApplyResult> {
-  return applyProposal(db, proposal, { ...base, dryRun: opts.dryRun, signal: opts.signal });
 }

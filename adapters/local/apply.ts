@@ -1,23 +1,19 @@
 /**
- * Applying a proposal on a self-hosted PostgreSQL: the shared SQL pipeline (src/apply) with a
- * restart through `restart_script_path` or `systemctl restart <service_name>` (facts §4.3), and a
- * file-level rollback of postgresql.auto.conf when the data directory is on this host.
+ * How the local and Docker adapters change settings: the apply engine (src/apply) over the ALTER
+ * SYSTEM backend, with the adapter's restart (local: `restart_script_path` or `systemctl restart
+ * <service_name>`; Docker: the Engine API) and, on this host, file-level rollback of
+ * postgresql.auto.conf.
  */
 import { access, constants } from 'node:fs/promises';
 import path from 'node:path';
+import { createApplyEngine, type ApplyEngine } from '../../src/apply/index.js';
 import type { Config } from '../../src/config/index.js';
 import type { Logger } from '../../src/log.js';
 import type { Db } from '../../src/pg/pool.js';
-import type { Proposal } from '../../src/platform/types.js';
-import {
-  applyProposal,
-  createLocalRestart,
-  localAutoConfFile,
-  type ApplyOptions,
-  type ApplyResult,
-  type AutoConfFile,
-  type RestartFn,
-} from '../../src/apply/index.js';
+import { alterSystemBackend } from './alter-system.js';
+import type { AutoConfFile, RestartFn } from './alter-system-types.js';
+import { localAutoConfFile } from './auto-conf-file.js';
+import { createLocalRestart } from './restart.js';
 
 export function localRestart(config: Config, log: Logger): RestartFn | undefined {
   const { restart_script_path: script, service_name: service } = config.postgresql;
@@ -51,11 +47,18 @@ export async function findAutoConf(db: Db, log: Logger): Promise<AutoConfFile | 
   }
 }
 
-export function applyLocally(
-  db: Db,
-  proposal: Proposal,
-  base: ApplyOptions,
-  opts: { dryRun?: boolean; signal?: AbortSignal },
-): Promise<ApplyResult> {
-  return applyProposal(db, proposal, { ...base, dryRun: opts.dryRun, signal: opts.signal });
+/** The engine for an ALTER SYSTEM adapter, configured from `config`. */
+export function alterSystemSettings(
+  ctx: { db: Db; config: Config; log: Logger },
+  extras: { restart?: RestartFn; autoConfFile?: AutoConfFile },
+): ApplyEngine {
+  const { db, config, log } = ctx;
+  const backend = alterSystemBackend({
+    db,
+    log,
+    restart: extras.restart,
+    restartTimeoutMs: config.postgresql.restart_timeout_seconds * 1000,
+    autoConfFile: extras.autoConfFile,
+  });
+  return createApplyEngine({ db, backend, config, log });
 }

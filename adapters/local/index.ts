@@ -7,7 +7,7 @@ import type { Adapter, AdapterContext, AdapterModule } from '../types.js';
 import { readContainerMemory } from '../../guardrails/index.js';
 import { readActiveConfig } from '../../src/pg/settings.js';
 import { ConfigError } from '../../src/errors.js';
-import { applyLocally, findAutoConf, localRestart } from './apply.js';
+import { alterSystemSettings, findAutoConf, localRestart } from './apply.js';
 import { hostHardwareCollector } from './metrics.js';
 import { localSystemInfo } from './system-info.js';
 
@@ -22,21 +22,12 @@ async function create(ctx: AdapterContext): Promise<Adapter> {
   }
   const autoConfFile = await findAutoConf(db, log);
   const hardware = hostHardwareCollector();
-  const applyBase = {
-    allowRestart: config.postgresql.allow_restart,
-    allowlistAdd: config.tuning.allowlist_add,
-    allowlistRemove: config.tuning.allowlist_remove,
-    restart,
-    readyTimeoutMs: config.postgresql.restart_timeout_seconds * 1000,
-    connectionUrl: config.postgresql.connection_url,
-    autoConfFile,
-    log,
-  };
+  const settings = alterSystemSettings(ctx, { restart, autoConfFile });
   return {
     id: 'local',
     systemInfo: () => localSystemInfo(db, pgVersion),
     activeConfig: () => readActiveConfig(db),
-    apply: (proposal, opts) => applyLocally(db, proposal, applyBase, opts),
+    settings,
     hardwareCollectors: () => [hardware],
     guardrailReading: () => readContainerMemory(),
   };

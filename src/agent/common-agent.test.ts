@@ -55,13 +55,15 @@ function fakes(opts: { apply?: () => Promise<ApplyResult>; proposal?: Proposal |
       calls.push('read');
       return Promise.resolve(applied ? rowsAfter : rowsBefore);
     },
-    apply: async () => {
-      calls.push('apply');
-      const r = await (
-        opts.apply ?? (() => Promise.resolve({ plan: { changes: [{}] }, action: 'reload' } as ApplyResult))
-      )();
-      applied = r.action !== 'none';
-      return r;
+    settings: {
+      apply: async () => {
+        calls.push('apply');
+        const r = await (
+          opts.apply ?? (() => Promise.resolve({ plan: { changes: [{}] }, action: 'reload' } as ApplyResult))
+        )();
+        applied = r.action !== 'none';
+        return r;
+      },
     },
     guardrailReading: () =>
       Promise.resolve({ usedBytes: (opts.usedPct ?? 50) * 10, limitBytes: 1000, source: 'host' }),

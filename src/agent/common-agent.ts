@@ -10,7 +10,7 @@ import type { Logger } from '../log.js';
 import type { PlatformClient } from '../platform/client.js';
 import type { HeartbeatPayload, Metric, Proposal } from '../platform/types.js';
 import { evaluate } from '../../guardrails/index.js';
-import { errorCode, errorMessage } from '../errors.js';
+import { errorCode, errorMessage, FailoverDetectedError } from '../errors.js';
 import { formatPlan } from '../apply/index.js';
 import { encodeJson, sha256Hex } from '../platform/json.js';
 import type { CrashGuard } from './crash-guard.js';
@@ -104,6 +104,7 @@ export class CommonAgent {
   async syncConfig(signal: AbortSignal): Promise<void> {
     const { adapter, platform, log } = this.d;
     const tick = { signal, deadlineMs: this.d.intervals.configMs };
+    if (!(await this.failoverClear(signal))) return;
     let rows = await adapter.activeConfig(signal);
     const proposal = await platform.fetchRecommendation(tick);
     if (proposal) {
@@ -112,6 +113,36 @@ export class CommonAgent {
     }
     await platform.sendActiveConfig(rows, tick);
     log.debug({ rows: rows.length }, 'active config sent');
+  }
+
+  /** Resolves once no apply is running or queued (shutdown waits on it). */
+  applyIdle(): Promise<void> {
+    return this.d.adapter.settings.idle();
+  }
+
+  /**
+   * The adapter's failover check (CloudNativePG, Patroni), before anything reads or changes the
+   * configuration. A new failover is logged and reported to the platform once; while the cluster
+   * recovers, the tick is skipped quietly. Other errors propagate to the runner.
+   */
+  private async failoverClear(signal: AbortSignal): Promise<boolean> {
+    const { adapter, platform, log } = this.d;
+    if (!adapter.checkFailover) return true;
+    try {
+      await adapter.checkFailover(signal);
+      return true;
+    } catch (err) {
+      if (!(err instanceof FailoverDetectedError)) throw err;
+      if (!err.fresh) {
+        log.debug({ err: err.message }, 'failover recovery in progress; configuration tick skipped');
+        return false;
+      }
+      log.warn({ err: err.message }, 'failover detected; applies wait until the cluster is healthy');
+      await platform.reportError(err.code, err.message, new Date(), { signal }).catch((e: unknown) => {
+        log.debug({ err: errorMessage(e) }, 'failover report failed');
+      });
+      return false;
+    }
   }
 
   /** Returns true when the database settings changed. */
@@ -127,7 +158,9 @@ export class CommonAgent {
       return false;
     }
     try {
-      const result = await adapter.apply(proposal, { dryRun, signal });
+      // A failover between the config read and the apply must not send the old primary's proposal.
+      if (!(await this.failoverClear(signal))) return false;
+      const result = await adapter.settings.apply(proposal, { dryRun, signal });
       this.failedProposal = undefined;
       if (dryRun) {
         if (this.lastDryRunHash !== hash) {

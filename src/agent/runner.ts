@@ -11,6 +11,7 @@
  * | guardrail   | 1 s      | immediate   | no    |
  * | catalog     | own      | bootstrap   | yes   |
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../log.js';
 import { errorMessage } from '../errors.js';
 import { isConnectionError, isRecoveryError } from '../pg/sqlstate.js';
@@ -111,9 +112,15 @@ export class Runner {
    * rolling back. Returns false when something was still running at the deadline.
    */
   async stop(graceMs: number): Promise<boolean> {
+    const deadline = Date.now() + graceMs;
     const finished = await this.scheduler.stop(graceMs);
+    // An apply is owned by its engine: wait for it (and for a rollback) through the engine itself.
+    const idle = await Promise.race([
+      this.d.agent.applyIdle().then(() => true),
+      sleep(Math.max(0, deadline - Date.now()), false, { ref: false }),
+    ]);
     await this.d.gate.stop();
-    return finished;
+    return finished && idle;
   }
 
   /** Resolves when the bootstrap set has run (tests). */

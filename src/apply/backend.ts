@@ -49,7 +49,18 @@ export interface SettingsBackend<Snapshot = unknown> {
    * for PostgreSQL and reads every previous value back.
    */
   restore(snapshot: Snapshot, attempted: readonly PlannedChange[], ctx: RestoreContext): Promise<void>;
+  /**
+   * Optional, for `dbtune-agent check`: what the backend's credentials may not do for `knobs`, each
+   * with the statement or permission that fixes it. Empty when nothing is missing.
+   */
+  privileges?(knobs: readonly string[], signal: AbortSignal): Promise<PrivilegeGap[]>;
   close?(): Promise<void>;
+}
+
+/** A privilege the backend lacks, and the exact grant that closes the gap. */
+export interface PrivilegeGap {
+  what: string;
+  grant: string;
 }
 
 /** What `restore` may use: the engine's own readiness wait and a bounded deadline. */

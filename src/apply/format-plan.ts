@@ -2,7 +2,7 @@
 import { AgentError, errorMessage } from '../errors.js';
 import type { ApplyPlan } from './types.js';
 import { humanize } from './units.js';
-import { ApplyValidationError } from './validate.js';
+import { ApplyValidationError } from './plan.js';
 
 function isPlan(x: unknown): x is ApplyPlan {
   return (

@@ -6,7 +6,7 @@
 import pg from 'pg';
 import type { Db } from '../pg/pool.js';
 import { tagSql } from '../pg/pool.js';
-import { SETTINGS_SQL } from './validate.js';
+import { SETTINGS_SQL } from './settings-read.js';
 import type { SettingRow } from './types.js';
 import { sameValue } from './value.js';
 

@@ -7,20 +7,22 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigApplyError, RestartNotAllowedError } from '../../src/errors.js';
-import {
-  applyProposal,
-  DEFAULT_ALLOWLIST,
-  formatPlan,
-  localAutoConfFile,
-  planProposal,
-} from '../../src/apply/index.js';
-import { createLocalRestart } from '../../src/apply/restart-local.js';
-import type { RestartFn } from '../../src/apply/types.js';
+import { DEFAULT_ALLOWLIST, formatPlan, type ApplyResult } from '../../src/apply/index.js';
+import { alterSystemEngine, type AlterSystemEngineOptions } from '../../adapters/local/alter-system.js';
+import type { RestartFn } from '../../adapters/local/alter-system-types.js';
+import { localAutoConfFile } from '../../adapters/local/auto-conf-file.js';
+import { createLocalRestart } from '../../adapters/local/restart.js';
 import { createDb, type Db } from '../../src/pg/pool.js';
 import type { Proposal } from '../../src/platform/types.js';
 import { DEFAULT_MAJOR, pgMajors, startPostgres, type PgCluster } from '../harness/postgres.js';
 
 const major = pgMajors()[0] ?? DEFAULT_MAJOR;
+
+type Opts = AlterSystemEngineOptions & { dryRun?: boolean; signal?: AbortSignal };
+/** One engine per call, over the ALTER SYSTEM backend, as the local adapter builds it. */
+const applyProposal = (db: Db, p: Proposal, opts: Opts = {}): Promise<ApplyResult> =>
+  alterSystemEngine(db, opts).apply(p, { dryRun: opts.dryRun, signal: opts.signal });
+const planProposal = (db: Db, p: Proposal, opts: Opts = {}) => alterSystemEngine(db, opts).plan(p);
 
 function proposal(settings: Record<string, unknown>, knob_application?: 'restart' | 'reload'): Proposal {
   return {

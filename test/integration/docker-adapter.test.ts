@@ -177,7 +177,10 @@ describe(`docker adapter (Engine API simulation, PostgreSQL ${major})`, () => {
   });
 
   it('applies a reload batch without touching the container', async () => {
-    const result = await adapter.apply(proposal({ work_mem: 65536, random_page_cost: 1.1 }, 'reload'), {});
+    const result = await adapter.settings.apply(
+      proposal({ work_mem: 65536, random_page_cost: 1.1 }, 'reload'),
+      {},
+    );
     expect(result.action).toBe('reload');
     expect(await setting('work_mem')).toBe('65536');
     expect(await setting('random_page_cost')).toBe('1.1');
@@ -187,7 +190,10 @@ describe(`docker adapter (Engine API simulation, PostgreSQL ${major})`, () => {
   it('applies shared_buffers with exactly one container restart', async () => {
     const pidBefore = cluster.postmasterPid();
     const target = Number(await setting('shared_buffers')) === 32768 ? 16384 : 32768;
-    const result = await adapter.apply(proposal({ shared_buffers: target, work_mem: 8192 }, 'restart'), {});
+    const result = await adapter.settings.apply(
+      proposal({ shared_buffers: target, work_mem: 8192 }, 'restart'),
+      {},
+    );
     expect(result.action).toBe('restart');
     expect(sim.requests('POST')).toHaveLength(1);
     expect(sim.requests('POST', RESTART_PATH)).toHaveLength(1);
@@ -201,7 +207,7 @@ describe(`docker adapter (Engine API simulation, PostgreSQL ${major})`, () => {
   it('refuses a restart knob when restarts are not allowed, leaving postgresql.auto.conf byte-identical', async () => {
     const noRestart = await createAdapter({ DBT_POSTGRESQL_ALLOW_RESTART: 'false' });
     const before = autoConf();
-    const err = await noRestart
+    const err = await noRestart.settings
       .apply(proposal({ shared_buffers: 24576 }, 'restart'), {})
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RestartNotAllowedError);
@@ -214,7 +220,7 @@ describe(`docker adapter (Engine API simulation, PostgreSQL ${major})`, () => {
     const before = await setting('shared_buffers');
     const pidBefore = cluster.postmasterPid();
     sim.fail('restart', { status: 500, message: `Cannot restart container ${NAME}: simulated failure` }, 1);
-    const err = await adapter
+    const err = await adapter.settings
       .apply(proposal({ shared_buffers: Number(before) + 1024 }, 'restart'), {})
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigApplyError);
@@ -238,7 +244,7 @@ describe(`docker adapter (Engine API simulation, PostgreSQL ${major})`, () => {
     const before = await setting('shared_buffers');
     sim.fail('restart', { hang: true }, 1);
     const t0 = Date.now();
-    const err = await quick
+    const err = await quick.settings
       .apply(proposal({ shared_buffers: Number(before) + 2048 }, 'restart'), {})
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigApplyError);

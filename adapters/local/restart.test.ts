@@ -2,8 +2,8 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '../errors.js';
-import { createLocalRestart, type CommandResult, type CommandRunner } from './restart-local.js';
+import { ConfigError } from '../../src/errors.js';
+import { createLocalRestart, type CommandResult, type CommandRunner } from './restart.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'dbtune-restart-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,14 +1,17 @@
 /**
- * The pipeline against an in-memory PostgreSQL stand-in: validation refusals that need catalog
+ * The engine with the ALTER SYSTEM backend against an in-memory PostgreSQL stand-in: validation refusals that need catalog
  * states a real test cluster rarely has, and rollback after read-back, SQL and abort failures.
  */
 import { describe, expect, it } from 'vitest';
-import { ConfigApplyError, RestartNotAllowedError } from '../errors.js';
-import type { Db } from '../pg/pool.js';
-import type { Proposal } from '../platform/types.js';
-import { formatPlan } from './format-plan.js';
-import { applyProposal } from './index.js';
-import type { SettingRow } from './types.js';
+import { ConfigApplyError, RestartNotAllowedError } from '../../src/errors.js';
+import type { Db } from '../../src/pg/pool.js';
+import type { Proposal } from '../../src/platform/types.js';
+import { formatPlan, type ApplyResult, type SettingRow } from '../../src/apply/index.js';
+import { alterSystemEngine, type AlterSystemEngineOptions } from './alter-system.js';
+
+type Opts = AlterSystemEngineOptions & { dryRun?: boolean; signal?: AbortSignal };
+const applyProposal = (db: Db, p: Proposal, opts: Opts = {}): Promise<ApplyResult> =>
+  alterSystemEngine(db, opts).apply(p, { dryRun: opts.dryRun, signal: opts.signal });
 
 interface Knob {
   base: string;
@@ -54,6 +57,8 @@ class FakePg {
   statements: string[] = [];
   fileErrors: string[] = [];
   fileSettingsDenied = false;
+  /** pg_settings.sourcefile hidden (a role outside pg_read_all_settings). */
+  sourcefileHidden = false;
   /** Knobs whose new value never takes effect (read-back mismatch). */
   sticky = new Set<string>();
   failOn: RegExp | undefined;
@@ -81,7 +86,18 @@ class FakePg {
       let rows: unknown[] = [];
       const set = /^ALTER SYSTEM SET "(\w+)" = '(.*)'$/.exec(sql);
       const reset = /^ALTER SYSTEM RESET "(\w+)"$/.exec(sql);
-      if (set?.[1] && set[2] !== undefined) this.autoConf.set(set[1], set[2]);
+      if (sql.includes('rolsuper')) {
+        rows = [
+          {
+            role: 'postgres',
+            superuser: true,
+            major: 17,
+            reload: true,
+            fileSettings: true,
+            readAllSettings: true,
+          },
+        ];
+      } else if (set?.[1] && set[2] !== undefined) this.autoConf.set(set[1], set[2]);
       else if (reset?.[1]) this.autoConf.delete(reset[1]);
       else if (sql.includes('pg_reload_conf')) {
         for (const [name, k] of this.knobs) {
@@ -111,6 +127,12 @@ class FakePg {
         rows = this.rows()
           .filter((r) => r.pending_restart)
           .map((r) => ({ name: r.name }));
+      } else if (sql.includes('pg_has_role')) {
+        rows = this.rows(values?.[0] as string[]).map((r) => ({
+          ...r,
+          visible: !this.sourcefileHidden,
+          sourcefile: this.autoConf.has(r.name) ? '/data/postgresql.auto.conf' : null,
+        }));
       } else if (sql.includes('FROM pg_settings')) {
         rows = this.rows(values?.[0] as string[]);
       }
@@ -148,7 +170,7 @@ describe('apply pipeline (in-memory catalog)', () => {
       `ALTER SYSTEM SET "work_mem" = '8192'`,
       `ALTER SYSTEM SET "max_wal_size" = '2048'`,
     ]);
-    expect(pg.statements.filter((s) => s.includes('pg_reload_conf'))).toHaveLength(1);
+    expect(pg.statements.filter((s) => s === 'SELECT pg_reload_conf()')).toHaveLength(1);
   });
 
   it('a knob already at its target (after unit conversion) is unchanged: no statement at all', async () => {
@@ -158,7 +180,7 @@ describe('apply pipeline (in-memory catalog)', () => {
       action: 'none',
       plan: { unchanged: ['work_mem', 'shared_buffers'], restartRequired: false },
     });
-    expect(pg.statements.some((s) => s.startsWith('ALTER') || s.includes('pg_reload_conf'))).toBe(false);
+    expect(pg.statements.some((s) => s.startsWith('ALTER') || s === 'SELECT pg_reload_conf()')).toBe(false);
   });
 
   it('rolls back when a value does not show up in pg_settings', async () => {
@@ -252,7 +274,7 @@ describe('apply pipeline (in-memory catalog)', () => {
     expect(result.action).toBe('restart');
     expect(calls).toBe(1);
     expect(pg.knobs.get('shared_buffers')?.live).toBe('32768');
-    expect(pg.statements.some((s) => s.includes('pg_reload_conf'))).toBe(false);
+    expect(pg.statements.some((s) => s === 'SELECT pg_reload_conf()')).toBe(false);
   });
 
   describe('validation refusals', () => {
@@ -260,7 +282,7 @@ describe('apply pipeline (in-memory catalog)', () => {
       const pg = new FakePg();
       setup(pg);
       const err = await fail(applyProposal(pg.db(), p, { ...fast, ...opts }));
-      expect(pg.statements.some((s) => s.startsWith('ALTER') || s.includes('pg_reload_conf'))).toBe(false);
+      expect(pg.statements.some((s) => s.startsWith('ALTER') || s === 'SELECT pg_reload_conf()')).toBe(false);
       return err;
     };
 
@@ -270,7 +292,7 @@ describe('apply pipeline (in-memory catalog)', () => {
         proposal({ work_mem: 8192 }),
       );
       expect(err.message).toBe(
-        'apply: validate: work_mem is set by source "command line", which overrides ALTER SYSTEM',
+        'apply: validate: work_mem is set by source "command line", which overrides the server configuration',
       );
     });
     it('a knob already pending a restart', async () => {
@@ -300,9 +322,24 @@ describe('apply pipeline (in-memory catalog)', () => {
         'configuration files have errors, refusing to reload or restart (/data/postgresql.conf:7: syntax error)',
       );
     });
-    it('pg_file_settings not readable', async () => {
-      const err = await refuse((pg) => (pg.fileSettingsDenied = true), proposal({ work_mem: 8192 }));
-      expect(err.message).toMatch(/^apply: validate: cannot read pg_file_settings \(permission denied\)/);
+    it('pg_file_settings not readable: a restart plan, which needs it, names the grant', async () => {
+      const err = await refuse((pg) => (pg.fileSettingsDenied = true), proposal({ shared_buffers: 32768 }), {
+        allowRestart: true,
+        restart: () => Promise.resolve(),
+      });
+      expect(err.message).toMatch(/^apply: validate: a restart plan needs pg_file_settings/);
+      expect(err.message).toContain('GRANT SELECT ON pg_catalog.pg_file_settings');
+    });
+    it('neither pg_file_settings nor pg_settings.sourcefile readable names the grant', async () => {
+      const err = await refuse(
+        (pg) => {
+          pg.fileSettingsDenied = true;
+          pg.sourcefileHidden = true;
+        },
+        proposal({ work_mem: 8192 }),
+      );
+      expect(err.message).toMatch(/^apply: validate: cannot read the previous postgresql.auto.conf state/);
+      expect(err.message).toContain('GRANT pg_monitor');
     });
     it('restart not allowed', async () => {
       const err = await refuse(() => undefined, proposal({ shared_buffers: 32768, work_mem: 8192 }), {

@@ -1,9 +1,14 @@
-import { describe, expect, it } from 'vitest';
-import { applyIdle, withApplyLock } from './mutex.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ApplyLock } from './lock.js';
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('apply lock', () => {
+  let lock = new ApplyLock();
+  const withApplyLock = <T>(fn: () => Promise<T>, signal?: AbortSignal) => lock.run(fn, signal);
+  beforeEach(() => {
+    lock = new ApplyLock();
+  });
   it('never runs two applies at once, in arrival order', async () => {
     let running = 0;
     let maxRunning = 0;
@@ -47,7 +52,7 @@ describe('apply lock', () => {
     expect(ran).toBe(false);
   });
 
-  it('applyIdle waits for in-flight and queued applies', async () => {
+  it('idle() waits for in-flight and queued applies', async () => {
     let finished = 0;
     void withApplyLock(async () => {
       await tick(30);
@@ -57,7 +62,19 @@ describe('apply lock', () => {
       await tick(30);
       finished++;
     });
-    await applyIdle();
+    await lock.idle();
     expect(finished).toBe(2);
+  });
+
+  it('two engines do not share a lock', async () => {
+    const other = new ApplyLock();
+    let inner = false;
+    await lock.run(async () => {
+      await other.run(() => {
+        inner = true;
+        return Promise.resolve();
+      });
+    });
+    expect(inner).toBe(true);
   });
 });

@@ -7,7 +7,7 @@
  */
 import { chown, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { AutoConfFile } from './types.js';
+import type { AutoConfFile } from './alter-system-types.js';
 
 export function localAutoConfFile(dataDir: string): AutoConfFile {
   const file = path.join(dataDir, 'postgresql.auto.conf');

@@ -12,9 +12,9 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError } from '../errors.js';
-import type { Logger } from '../log.js';
-import type { RestartFn } from './types.js';
+import { ConfigError } from '../../src/errors.js';
+import type { Logger } from '../../src/log.js';
+import type { RestartFn } from './alter-system-types.js';
 
 export interface CommandResult {
   code: number | null;
