@@ -70,5 +70,11 @@ export interface Adapter {
  */
 export interface AdapterModule {
   readonly id: AdapterId;
+  /**
+   * Checks that need no connection (required keys, restart method, files that must exist); throws a
+   * ConfigError naming each key and its env var. `run`, `check` and `config` all call it first, so
+   * they refuse the same configurations with the same message. `create` may rely on it having run.
+   */
+  preflight?(config: Config, env: NodeJS.ProcessEnv): void;
   create(ctx: AdapterContext): Promise<Adapter>;
 }

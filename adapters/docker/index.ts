@@ -33,5 +33,6 @@ async function create(ctx: AdapterContext): Promise<Adapter> {
 
 export const docker: AdapterModule = {
   id: 'docker',
+  preflight: (config, env) => void dockerSettings(config, env),
   create,
 };

@@ -8,6 +8,7 @@ import { access, constants } from 'node:fs/promises';
 import path from 'node:path';
 import { createApplyEngine, type ApplyEngine } from '../../src/apply/index.js';
 import type { Config } from '../../src/config/index.js';
+import { ConfigError } from '../../src/errors.js';
 import type { Logger } from '../../src/log.js';
 import type { Db } from '../../src/pg/pool.js';
 import { alterSystemBackend } from './alter-system.js';
@@ -15,9 +16,21 @@ import type { AutoConfFile, RestartFn } from './alter-system-types.js';
 import { localAutoConfFile } from './auto-conf-file.js';
 import { createLocalRestart } from './restart.js';
 
+/**
+ * The restart method `postgresql.restart_script_path` or `postgresql.service_name` configures, or
+ * undefined. Throws a ConfigError when restarts are allowed but there is no way to restart, or when
+ * the script is unusable.
+ */
 export function localRestart(config: Config, log: Logger): RestartFn | undefined {
   const { restart_script_path: script, service_name: service } = config.postgresql;
-  if (!script && !service) return undefined;
+  if (!script && !service) {
+    if (config.postgresql.allow_restart) {
+      throw new ConfigError([
+        'postgresql.allow_restart: true needs postgresql.restart_script_path or postgresql.service_name (env: DBT_POSTGRESQL_RESTART_SCRIPT_PATH, DBT_POSTGRESQL_SERVICE_NAME)',
+      ]);
+    }
+    return undefined;
+  }
   return createLocalRestart({
     restartScriptPath: script || undefined,
     serviceName: service || undefined,

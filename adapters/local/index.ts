@@ -6,7 +6,7 @@
 import type { Adapter, AdapterContext, AdapterModule } from '../types.js';
 import { readContainerMemory } from '../../guardrails/index.js';
 import { readActiveConfig } from '../../src/pg/settings.js';
-import { ConfigError } from '../../src/errors.js';
+import { silentLogger } from '../../src/log.js';
 import { alterSystemSettings, findAutoConf, localRestart } from './apply.js';
 import { hostHardwareCollector } from './metrics.js';
 import { localSystemInfo } from './system-info.js';
@@ -14,12 +14,6 @@ import { localSystemInfo } from './system-info.js';
 async function create(ctx: AdapterContext): Promise<Adapter> {
   const { config, db, log, pgVersion } = ctx;
   const restart = localRestart(config, log);
-  if (config.postgresql.allow_restart && !restart) {
-    // Go rule (§6.1): restarts allowed but no way to restart is a configuration error.
-    throw new ConfigError([
-      'postgresql.allow_restart: true needs postgresql.restart_script_path or postgresql.service_name (env: DBT_POSTGRESQL_RESTART_SCRIPT_PATH, DBT_POSTGRESQL_SERVICE_NAME)',
-    ]);
-  }
   const autoConfFile = await findAutoConf(db, log);
   const hardware = hostHardwareCollector();
   const settings = alterSystemSettings(ctx, { restart, autoConfFile });
@@ -35,5 +29,6 @@ async function create(ctx: AdapterContext): Promise<Adapter> {
 
 export const local: AdapterModule = {
   id: 'local',
+  preflight: (config) => void localRestart(config, silentLogger()),
   create,
 };

@@ -79,23 +79,28 @@ export const runCommand: CommandRunner = (file, args, signal) =>
     });
   });
 
+const SCRIPT_KEY = 'postgresql.restart_script_path';
+const SCRIPT_ENV = '(env: DBT_POSTGRESQL_RESTART_SCRIPT_PATH)';
+const scriptProblem = (abs: string, what: string) =>
+  new ConfigError([`${SCRIPT_KEY}: restart script ${abs} ${what} ${SCRIPT_ENV}`]);
+
 function checkScript(p: string): string {
   const abs = path.resolve(p);
   let st;
   try {
     st = statSync(abs);
   } catch {
-    throw new ConfigError([`apply: restart: restart script ${abs} does not exist`]);
+    throw scriptProblem(abs, 'does not exist');
   }
-  if (st.isDirectory()) throw new ConfigError([`apply: restart: restart script ${abs} is a directory`]);
-  if (!st.isFile()) throw new ConfigError([`apply: restart: restart script ${abs} is not a regular file`]);
+  if (st.isDirectory()) throw scriptProblem(abs, 'is a directory');
+  if (!st.isFile()) throw scriptProblem(abs, 'is not a regular file');
   try {
     accessSync(abs, constants.X_OK);
   } catch {
-    throw new ConfigError([`apply: restart: restart script ${abs} is not executable`]);
+    throw scriptProblem(abs, 'is not executable');
   }
   // Anyone who can edit the script would run code as the agent.
-  if (st.mode & 0o002) throw new ConfigError([`apply: restart: restart script ${abs} is world-writable`]);
+  if (st.mode & 0o002) throw scriptProblem(abs, 'is world-writable');
   return abs;
 }
 
@@ -123,7 +128,9 @@ export function createLocalRestart(opts: LocalRestartOptions): RestartFn {
   const service = opts.serviceName?.trim();
   if (service) {
     if (!SERVICE_NAME.test(service) || service.startsWith('-')) {
-      throw new ConfigError([`apply: restart: invalid service name ${JSON.stringify(service)}`]);
+      throw new ConfigError([
+        `postgresql.service_name: invalid service name ${JSON.stringify(service)} (env: DBT_POSTGRESQL_SERVICE_NAME)`,
+      ]);
     }
     return async (signal) => {
       const first = await run('systemctl', ['restart', service], bounded(signal));

@@ -4,6 +4,7 @@
  * https://www.postgresql.org/docs/current/functions-admin.html#FUNCTIONS-ADMIN-SIGNAL).
  */
 import pg from 'pg';
+import { toClientConfig } from '../pg/connection.js';
 import type { Db } from '../pg/pool.js';
 import { tagSql } from '../pg/pool.js';
 import { SETTINGS_SQL } from './settings-read.js';
@@ -15,7 +16,7 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 /** One readiness probe: a fresh connection when a URL is known, else a pooled ping. */
 export async function probe(db: Db, connectionUrl: string | undefined, timeoutMs: number): Promise<void> {
   if (!connectionUrl) return db.ping(timeoutMs);
-  const client = new pg.Client({ connectionString: connectionUrl, connectionTimeoutMillis: timeoutMs });
+  const client = new pg.Client({ ...toClientConfig(connectionUrl), connectionTimeoutMillis: timeoutMs });
   client.on('error', () => undefined); // a server going away mid-probe must not crash the process
   try {
     await client.connect();

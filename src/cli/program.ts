@@ -98,10 +98,13 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 
   program
     .command('check')
-    .description('run the startup checks (database, pg_stat_statements, platform) and exit')
-    .action(async (_opts, cmd: Command) => {
+    .description(
+      'run the startup checks (database, pg_stat_statements, platform), start the adapter and check the privileges apply needs',
+    )
+    .option('--print-role-sql', "print SQL that creates a least-privilege role for the server's version")
+    .action(async (opts: { printRoleSql?: boolean }, cmd: Command) => {
       const { checkCommand } = await import('./commands/check.js');
-      setExit(await checkCommand(globals(cmd), io));
+      setExit(await checkCommand(globals(cmd), io, { printRoleSql: opts.printRoleSql === true }));
     });
 
   program

@@ -234,6 +234,16 @@ describe('loadConfig: keys and values', () => {
     ]);
   });
 
+  it('refuses a connection_url that is not a PostgreSQL connection string, naming key and env var', () => {
+    const env = { DBT_DBTUNE_SERVER_URL: 'embedded' };
+    expect(problemsOf({ env: { ...env, DBT_POSTGRESQL_CONNECTION_URL: 'not a url' } })).toEqual([
+      'postgresql.connection_url: must be a postgres:// URL or a libpq key=value string (env: DBT_POSTGRESQL_CONNECTION_URL)',
+    ]);
+    expect(problemsOf({ env: { ...env, DBT_POSTGRESQL_CONNECTION_URL: 'mysql://root:pw@h/db' } })).toEqual([
+      'postgresql.connection_url: must be a postgres:// or postgresql:// URL, not mysql:// (env: DBT_POSTGRESQL_CONNECTION_URL)',
+    ]);
+  });
+
   it('reads comma-separated allowlists and rejects a knob both added and removed', () => {
     const r = load({ env: { ...BASE_ENV, DBT_TUNING_ALLOWLIST_ADD: 'work_mem, jit', DBT_DRY_RUN: 'true' } });
     expect(r.config.tuning.allowlist_add).toEqual(['work_mem', 'jit']);

@@ -10,6 +10,7 @@ import type { GivenValue } from './collectors-input.js';
 import { readEnv } from './env.js';
 import { defaultSearchPaths, readConfigFile } from './file.js';
 import { normalizeFile } from './normalize.js';
+import { connectionProblem } from '../pg/connection.js';
 import { Problems, issueMessage } from './problems.js';
 import { configSchema, DEFAULT_SERVER_URL, EMBEDDED } from './schema.js';
 import { LEAVES } from './schema-walk.js';
@@ -56,6 +57,11 @@ function crossChecks(input: Tree, problems: Problems): void {
     if (text(key) === '' && !problems.has(key)) problems.add(key, message);
   };
   required('postgresql.connection_url', 'required');
+  const url = text('postgresql.connection_url');
+  if (url !== '' && !problems.has('postgresql.connection_url')) {
+    const problem = connectionProblem(url);
+    if (problem) problems.add('postgresql.connection_url', problem);
+  }
   const serverUrl = (getPath(input, 'dbtune.server_url') as string | undefined) ?? DEFAULT_SERVER_URL;
   if (serverUrl !== EMBEDDED) {
     for (const key of ['dbtune.api_key', 'dbtune.database_id']) {

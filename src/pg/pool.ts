@@ -7,6 +7,7 @@
  * traffic (the Go agent's convention). Collector sessions are additionally read-only.
  */
 import pg from 'pg';
+import { toClientConfig } from './connection.js';
 import type { Logger } from '../log.js';
 
 export interface PoolOptions {
@@ -142,13 +143,15 @@ class PoolDb implements Db {
 
 /** Open a small, bounded pool. Nothing connects until the first query. */
 export function createDb(o: PoolOptions): Db {
+  const target = toClientConfig(o.connectionUrl);
   const pool = new pg.Pool({
-    connectionString: o.connectionUrl,
     max: o.max ?? 3,
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: o.connectTimeoutMs ?? 5_000,
-    application_name: o.applicationName ?? APPLICATION_NAME,
-    options: sessionOptions(o),
+    ...target,
+    application_name: target.application_name ?? o.applicationName ?? APPLICATION_NAME,
+    // The connection string's own `options` come first; the agent's session settings follow.
+    options: [target.options, sessionOptions(o)].filter(Boolean).join(' '),
     ...(o.password ? { password: o.password } : {}),
     ...(o.types ? { types: o.types } : {}),
   });

@@ -136,6 +136,48 @@ describe('dbtune-agent CLI', () => {
     expect(r.err).toMatch(/patroni.*not available/);
   });
 
+  describe('run, check and config refuse the same start-up problems with the same message (exit 2)', () => {
+    const base = {
+      DBT_DBTUNE_SERVER_URL: 'embedded',
+      DBT_POSTGRESQL_CONNECTION_URL: `postgres://u:${PASSWORD}@127.0.0.1:1/db`,
+    };
+    it.each([
+      [
+        'restarts allowed without a restart method',
+        ['--local'],
+        { DBT_POSTGRESQL_ALLOW_RESTART: 'true' },
+        'postgresql.allow_restart: true needs postgresql.restart_script_path or postgresql.service_name',
+      ],
+      [
+        'a restart script that does not exist',
+        ['--local'],
+        { DBT_POSTGRESQL_RESTART_SCRIPT_PATH: '/nonexistent/restart.sh' },
+        'postgresql.restart_script_path: restart script /nonexistent/restart.sh does not exist (env: DBT_POSTGRESQL_RESTART_SCRIPT_PATH)',
+      ],
+      [
+        'a required adapter key missing',
+        ['--docker'],
+        {},
+        'docker.container_name (env: DBT_DOCKER_CONTAINER_NAME): required for --docker',
+      ],
+      [
+        'a connection string that is not PostgreSQL',
+        ['--local'],
+        { DBT_POSTGRESQL_CONNECTION_URL: 'mysql://root:hunter2@h/db' },
+        'postgresql.connection_url: must be a postgres:// or postgresql:// URL, not mysql:// (env: DBT_POSTGRESQL_CONNECTION_URL)',
+      ],
+    ])('%s', (_label, flags, env, message) => {
+      const outputs = [[], ['check'], ['config']].map((cmd) => cli([...flags, ...cmd], { ...base, ...env }));
+      for (const r of outputs) {
+        expect(r.code).toBe(2);
+        expect(r.err).toContain(message);
+        expect(r.out + r.err).not.toContain(PASSWORD);
+        expect(r.err).not.toContain('hunter2');
+      }
+      expect(new Set(outputs.map((r) => r.err)).size).toBe(1);
+    });
+  });
+
   it('an unreachable database fails the startup check with exit 1 and a hint', () => {
     const r = cli(['--local'], {
       DBT_DBTUNE_API_KEY: API_KEY,

@@ -4,7 +4,6 @@
  * Shutdown: stop scheduling, let an in-flight apply finish or roll back (bounded), flush the raw
  * logs, close the pools, exit 0 — all within 10 s.
  */
-import { adapterEntry } from '../../../adapters/index.js';
 import type { Adapter } from '../../../adapters/types.js';
 import { BOOTSTRAP, collectorsInOrder } from '../../../collectors/index.js';
 import { assembleAgent } from '../../agent/assemble.js';
@@ -20,9 +19,8 @@ import { serverVersion, type ServerVersion } from '../../pg/version.js';
 import type { RawLogForwarder } from '../../platform/raw-logs.js';
 import { connectPlatform } from '../platform.js';
 import type { GlobalOptions, Io } from '../program.js';
-import { fileSections, setup } from '../setup.js';
-import { selectAdapter } from '../select-adapter.js';
-import { UsageError } from '../usage-error.js';
+import { resolveAdapter } from '../adapter.js';
+import { setup } from '../setup.js';
 import { AGENT_VERSION } from '../version.js';
 import { EXIT_OK, EXIT_RUNTIME } from '../exit-codes.js';
 
@@ -32,13 +30,7 @@ export async function runCommand(g: GlobalOptions, io: Io): Promise<number> {
   // The logger exists before the platform client, so raw-log lines reach the forwarder once it does.
   const sink: { forwarder?: RawLogForwarder } = {};
   const { loaded, config, log } = setup(g, io, (line) => sink.forwarder?.push(line));
-  const selection = selectAdapter({ flags: g.adapterFlags, env: io.env, sections: fileSections(loaded) });
-  const entry = adapterEntry(selection.id);
-  if (!entry.load) {
-    throw new UsageError(
-      `the ${entry.id} adapter (${entry.flag}) is not available in this version yet; use --local`,
-    );
-  }
+  const { selection, module } = await resolveAdapter(g, io, loaded, config);
   const stop = shutdownSignal();
   const platform = await connectPlatform(config, log, io);
   sink.forwarder = platform.forwarder;
@@ -83,7 +75,6 @@ export async function runCommand(g: GlobalOptions, io: Io): Promise<number> {
     }
     const version = await waitForVersion(db, log, stop.signal);
     if (!version) return EXIT_OK;
-    const module = await entry.load();
     adapter = await module.create({ config, db, pgVersion: version, log, env: io.env });
     const { runner } = assembleAgent({
       config,
