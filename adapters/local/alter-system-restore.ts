@@ -77,10 +77,9 @@ export async function restoreAutoConf(
   }
 
   if (!restoredByFile) {
+    const statements = await restoreStatements(db, snapshot, ctx);
     await db.withClient(async (session) => {
-      for (const [name, value] of snapshot.previous) {
-        await session.query(value === null ? alterSystemReset(name) : alterSystemSet(name, value));
-      }
+      for (const sql of statements) await session.query(sql);
     });
   }
   await checkAutoConf(deps.state, snapshot.previous);
@@ -105,6 +104,48 @@ export async function restoreAutoConf(
     ctx.log.warn({ knobs: names }, 'restarting PostgreSQL to bring back the previous values');
     await restartAndWait();
   }
+}
+
+/**
+ * The ALTER SYSTEM statements that put postgresql.auto.conf back. ALTER SYSTEM SET moves the entry
+ * to the end of the file, so to get the same bytes back every entry from the first one the apply
+ * touched onwards is set again, in the original order (untouched ones to the value they have); new
+ * entries are reset. When that tail holds a parameter this role may not set, or the order is not
+ * known (no pg_file_settings), only the touched entries are restored: same values, other order.
+ */
+async function restoreStatements(
+  db: Db,
+  snapshot: AlterSystemSnapshot,
+  ctx: RestoreContext,
+): Promise<string[]> {
+  const resets = [...snapshot.previous].filter(([, v]) => v === null).map(([n]) => alterSystemReset(n));
+  const valuesOnly = [...snapshot.previous]
+    .filter((e): e is [string, string] => e[1] !== null)
+    .map(([n, v]) => alterSystemSet(n, v));
+  const entries = snapshot.entries;
+  if (!entries) return [...resets, ...valuesOnly];
+  const first = entries.findIndex(([name]) => snapshot.previous.has(name));
+  if (first < 0) return resets;
+  const tail = entries.slice(first);
+  const untouched = tail.map(([n]) => n).filter((n) => !snapshot.previous.has(n));
+  if (untouched.length) {
+    const { rows } = await db.query<{ n: string; ok: boolean }>(
+      `SELECT n, CASE WHEN (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN true
+                      WHEN current_setting('server_version_num')::int < 150000 THEN false
+                      ELSE has_parameter_privilege(n, 'ALTER SYSTEM') END AS ok
+         FROM unnest($1::text[]) AS n`,
+      [untouched],
+    );
+    const denied = rows.filter((r) => !r.ok).map((r) => r.n);
+    if (denied.length) {
+      ctx.log.debug(
+        { denied },
+        'restore: entries after the touched ones cannot be rewritten; file order may differ',
+      );
+      return [...resets, ...valuesOnly];
+    }
+  }
+  return [...resets, ...tail.map(([n, v]) => alterSystemSet(n, v))];
 }
 
 async function checkAutoConf(

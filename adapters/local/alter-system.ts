@@ -40,6 +40,8 @@ export interface AlterSystemOptions {
 /** What restore needs: the auto.conf value per knob (null: not set), and the file's bytes for a restart. */
 export interface AlterSystemSnapshot {
   previous: Map<string, string | null>;
+  /** Every auto.conf entry in file order (null when pg_file_settings is not readable). */
+  entries: [string, string][] | null;
   fileText: string | undefined;
 }
 
@@ -115,7 +117,7 @@ export function alterSystemBackend(opts: AlterSystemOptions): SettingsBackend<Al
           );
         }
       }
-      return { previous, fileText };
+      return { previous, entries: current.entries, fileText };
     },
 
     async write(changes: readonly PlannedChange[], signal: AbortSignal): Promise<void> {

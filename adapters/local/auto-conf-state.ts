@@ -30,6 +30,11 @@ export const FILE_SETTINGS_GRANTS = [
 export interface AutoConfState {
   /** Value per knob in postgresql.auto.conf (last entry wins), for the names asked. */
   values: Map<string, string>;
+  /**
+   * Every postgresql.auto.conf entry in file order (last occurrence per name), when pg_file_settings
+   * is readable; null with the fallback. Restore uses it to rebuild the file in its original order.
+   */
+  entries: [string, string][] | null;
   /** Configuration-file errors (`file:line: error`); null when they cannot be read. */
   fileErrors: string[] | null;
   /** 'file-settings' (exact) or 'sourcefile' (fallback). */
@@ -62,14 +67,17 @@ export class AutoConfStateReader {
         'SELECT sourcefile, sourceline, name, setting, error FROM pg_file_settings ORDER BY seqno',
       );
       const values = new Map<string, string>();
+      const all = new Map<string, string>();
       for (const r of res.rows) {
-        if (r.name && r.setting !== null && isAutoConf(r.sourcefile) && names.includes(r.name))
-          values.set(r.name, r.setting);
+        if (!r.name || r.setting === null || !isAutoConf(r.sourcefile)) continue;
+        all.delete(r.name); // keep file order of the last occurrence
+        all.set(r.name, r.setting);
+        if (names.includes(r.name)) values.set(r.name, r.setting);
       }
       const fileErrors = res.rows
         .filter((r) => r.error !== null && r.error !== PENDING_RESTART_NOTE)
         .map((r) => `${r.sourcefile ?? '?'}:${r.sourceline ?? '?'}: ${r.error ?? ''}`);
-      return { values, fileErrors, source: 'file-settings' };
+      return { values, entries: [...all], fileErrors, source: 'file-settings' };
     } catch (err) {
       if (!isPermissionDenied(err)) throw err;
     }
@@ -103,6 +111,6 @@ export class AutoConfStateReader {
     }
     const values = new Map<string, string>();
     for (const r of res.rows) if (isAutoConf(r.sourcefile)) values.set(r.name, r.setting);
-    return { values, fileErrors: null, source: 'sourcefile' };
+    return { values, entries: null, fileErrors: null, source: 'sourcefile' };
   }
 }
