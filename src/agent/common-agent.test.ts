@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Adapter } from '../../adapters/types.js';
 import type { Config } from '../config/index.js';
-import { RestartNotAllowedError } from '../errors.js';
+import { FailoverDetectedError, RestartNotAllowedError } from '../errors.js';
 import { silentLogger } from '../log.js';
 import type { PlatformClient } from '../platform/client.js';
 import type { ConfigRow, Proposal } from '../platform/types.js';
@@ -111,6 +111,57 @@ describe('CommonAgent config task (facts §2.2)', () => {
     f.calls.length = 0;
     await a.syncConfig(signal);
     expect(f.calls).toEqual(['read', 'fetch', 'send:4096']);
+  });
+});
+
+describe('CommonAgent failover handling', () => {
+  /** An adapter whose checkFailover throws what `failover()` returns (undefined: no failover). */
+  function withFailover(f: ReturnType<typeof fakes>, failover: () => Error | undefined) {
+    (f.adapter as { checkFailover?: () => Promise<void> }).checkFailover = () => {
+      f.calls.push('failover?');
+      const err = failover();
+      return err ? Promise.reject(err) : Promise.resolve();
+    };
+    return f;
+  }
+
+  it('checks for a failover before reading the config and again right before applying', async () => {
+    const f = withFailover(fakes({ proposal }), () => undefined);
+    await agent(f).syncConfig(signal);
+    expect(f.calls).toEqual(['failover?', 'read', 'fetch', 'failover?', 'apply', 'read', 'send:8192']);
+  });
+
+  it('a new failover is reported once and the tick applies nothing; recovery ticks skip quietly', async () => {
+    let state: Error | undefined = new FailoverDetectedError('primary changed from pg-1 to pg-2', {
+      fresh: true,
+    });
+    const f = withFailover(fakes({ proposal }), () => state);
+    const a = agent(f);
+    await a.syncConfig(signal);
+    expect(f.calls).toEqual(['failover?', 'error:failover_detected']);
+    f.calls.length = 0;
+    state = new FailoverDetectedError('cluster recovering', { fresh: false });
+    await a.syncConfig(signal);
+    expect(f.calls).toEqual(['failover?']);
+    f.calls.length = 0;
+    state = undefined;
+    await a.syncConfig(signal);
+    expect(f.calls).toContain('apply');
+  });
+
+  it('a failover seen between the config read and the apply stops the apply', async () => {
+    let n = 0;
+    const f = withFailover(fakes({ proposal }), () =>
+      ++n === 2 ? new FailoverDetectedError('primary changed', { fresh: true }) : undefined,
+    );
+    await agent(f).syncConfig(signal);
+    expect(f.calls).not.toContain('apply');
+    expect(f.calls).toContain('error:failover_detected');
+  });
+
+  it('other errors from the check propagate to the runner', async () => {
+    const f = withFailover(fakes({ proposal }), () => new Error('kubernetes API unreachable'));
+    await expect(agent(f).syncConfig(signal)).rejects.toThrow('kubernetes API unreachable');
   });
 });
 
