@@ -17,6 +17,8 @@ import {
   rmSync,
   chownSync,
   chmodSync,
+  appendFileSync,
+  writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
@@ -58,8 +60,17 @@ export interface StartOptions {
   major?: number;
   /** Extra `-c name=value` server settings. */
   settings?: Record<string, string | number | boolean>;
-  /** Create the pg_stat_statements extension in `postgres` (default true). */
+  /** Create the pg_stat_statements extension in `postgres` (default true; never on a standby). */
   createExtension?: boolean;
+  /**
+   * Start a streaming-replication standby of this primary instead of a fresh cluster. The npm
+   * binaries ship no pg_basebackup, so the base backup is a file-system copy taken while the primary
+   * is cleanly stopped (it is started again at once, on its port), then `standby.signal` and
+   * `primary_conninfo` make the copy a standby.
+   * https://www.postgresql.org/docs/current/backup-file.html,
+   * https://www.postgresql.org/docs/current/warm-standby.html#STANDBY-SERVER-SETUP
+   */
+  standbyOf?: PgCluster;
 }
 
 const require = createRequire(import.meta.url);
@@ -189,6 +200,18 @@ function installExitHook(): void {
   });
 }
 
+/**
+ * Make a stopped data directory a streaming standby of the primary on `primaryPort`:
+ * `standby.signal` plus `primary_conninfo` in postgresql.auto.conf (read last, so it wins).
+ */
+export function writeStandbyConfig(dataDir: string, primaryPort: number, user = postgresUser()): void {
+  const signal = path.join(dataDir, 'standby.signal');
+  const autoConf = path.join(dataDir, 'postgresql.auto.conf');
+  writeFileSync(signal, '');
+  appendFileSync(autoConf, `primary_conninfo = 'host=127.0.0.1 port=${primaryPort} user=postgres'\n`);
+  if (user) chownSync(signal, user.uid, user.gid);
+}
+
 function settingArgs(settings: Record<string, string | number | boolean>): string {
   return Object.entries(settings)
     .map(([k, v]) => `-c ${k}=${String(v)}`)
@@ -210,11 +233,22 @@ export async function startCluster(opts: StartOptions = {}): Promise<PgCluster> 
     chownSync(root, user.uid, user.gid);
     chownSync(socketDir, user.uid, user.gid);
   }
-  await run(
-    path.join(binDir, 'initdb'),
-    ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C.UTF-8'],
-    user,
-  );
+  if (opts.standbyOf) {
+    const primary = opts.standbyOf;
+    await primary.stop('fast');
+    try {
+      execFileSync('cp', ['-a', primary.dataDir, dataDir]);
+    } finally {
+      await primary.start();
+    }
+    writeStandbyConfig(dataDir, primary.port, user);
+  } else {
+    await run(
+      path.join(binDir, 'initdb'),
+      ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C.UTF-8'],
+      user,
+    );
+  }
   const settings: Record<string, string | number | boolean> = {
     listen_addresses: '127.0.0.1',
     shared_preload_libraries: 'pg_stat_statements',
@@ -336,7 +370,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<PgCluster> 
   };
   live.add(cluster);
   installExitHook();
-  if (opts.createExtension !== false) {
+  if (opts.createExtension !== false && !opts.standbyOf) {
     await cluster.sql('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
   }
   return cluster;
