@@ -75,6 +75,11 @@ export const ENV_SPECS: Readonly<Record<string, EnvSpec>> = {
   // Bound but unused in Go; used here.
   'patroni.node_host': one('DBT_PATRONI_NODE_HOST'),
   'patroni.node_port': one('DBT_PATRONI_NODE_PORT'),
+  'patroni.api_username': one('DBT_PATRONI_API_USERNAME'),
+  'patroni.api_password': one('DBT_PATRONI_API_PASSWORD'),
+  'patroni.ca_file': one('DBT_PATRONI_CA_FILE'),
+  'patroni.cert_file': one('DBT_PATRONI_CERT_FILE'),
+  'patroni.key_file': one('DBT_PATRONI_KEY_FILE'),
 };
 
 /** dot.path → the primary env var name (for `(env: DBT_X)` in messages anywhere). */

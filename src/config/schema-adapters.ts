@@ -92,6 +92,11 @@ const patroni = z
       .max(65535)
       .default(8008)
       .describe('Patroni REST port of members (its env var works here, unlike in Go).'),
+    api_username: text('Basic-auth user of the Patroni REST API (restapi.authentication.username).'),
+    api_password: text('Basic-auth password of the Patroni REST API. Secret.'),
+    ca_file: text('PEM CA bundle to verify the REST API certificate (https); empty = the system CAs.'),
+    cert_file: text('PEM client certificate for the REST API (when Patroni sets restapi.verify_client).'),
+    key_file: text('PEM private key of cert_file.'),
   })
   .prefault({})
   .describe('Patroni adapter (--patroni).');

@@ -16,6 +16,7 @@ export const SECRET_PATHS: ReadonlySet<string> = new Set([
   'rds-aurora.AWS_ACCESS_KEY_ID',
   'rds-aurora.AWS_SECRET_ACCESS_KEY',
   'aiven.AIVEN_API_TOKEN',
+  'patroni.api_password',
 ]);
 
 /** Keys holding a URL or DSN whose password part is secret (the rest stays visible). */
