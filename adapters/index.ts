@@ -92,6 +92,7 @@ export const ADAPTERS: readonly AdapterEntry[] = [
     section: 'patroni',
     detectEnv: ['DBT_PATRONI_NODE_NAME', 'DBT_PATRONI_API_URL', 'DBT_PATRONI_NODE_HOST'],
     description: 'a Patroni cluster member (Patroni REST API)',
+    load: async () => (await import('./patroni/index.js')).patroni,
   },
   {
     id: 'rds',

@@ -2,7 +2,7 @@
  * The Patroni settings backend: configuration lives in Patroni's dynamic configuration (`/config`),
  * which Patroni writes into every member's postgresql.conf and reloads; a local ALTER SYSTEM would be
  * ignored or would shadow it on one node only (https://github.com/patroni/patroni/issues/821).
- * - check: refuse on a standby (`standby_node_detected`), Patroni-managed knobs, knobs shadowed by
+ * - check: refuse during failover recovery (`failover_detected`), on a standby (`standby_node_detected`), Patroni-managed knobs, knobs shadowed by
  *   postgresql.auto.conf on this node;
  * - snapshot/write/restore: `GET /config` and `PATCH /config` (a null value removes a key);
  * - activate: wait until every member shows the values (reload) or, for a restart, until every
@@ -145,6 +145,7 @@ export function createPatroniBackend(d: PatroniBackendDeps): SettingsBackend<Pat
     canRestart: true,
 
     async check(plan: ApplyPlan, signal: AbortSignal): Promise<readonly string[]> {
+      d.failover.assertStable();
       const { rows } = await d.db.query<{ standby: boolean }>('SELECT pg_is_in_recovery() AS standby');
       if (rows[0]?.standby) {
         const leader = d.failover.leader();

@@ -1,7 +1,7 @@
 /**
  * Failover tracking for a Patroni cluster. The leader seen in `GET /cluster` is tracked; when it
  * changes, or the cluster loses its leader, a failover episode starts:
- * - `check` throws FailoverDetectedError (report: true the first time) and keeps throwing while the
+ * - `check` throws FailoverDetectedError (fresh: true the first time) and keeps throwing while the
  *   cluster stabilises: at least 30 s, then until a leader is `running` and PostgreSQL answers;
  * - the episode lasts a 5-minute grace period: a further leader change inside it belongs to the
  *   same failover (the stabilisation restarts, nothing new is reported); after it, tracking clears.
@@ -15,8 +15,11 @@ import { isLeader, type PatroniMember } from './client.js';
 
 export const STABILISATION_MS = 30_000;
 export const GRACE_MS = 5 * 60_000;
-/** How long after our last restart a leader change is still ours (Patroni's view lags by a loop). */
-export const RESTART_TAIL_MS = 60_000;
+/**
+ * How long after our last restart a leader change is still ours: Patroni's view can lag by one HA
+ * loop (`loop_wait`, 10 s by default).
+ */
+export const RESTART_TAIL_MS = 15_000;
 
 export interface FailoverDeps {
   cluster(signal: AbortSignal): Promise<PatroniMember[]>;
@@ -72,6 +75,21 @@ export class FailoverTracker {
 
   inRestartWindow(): boolean {
     return this.restarts > 0 || this.now() - this.restartEndedAt < RESTART_TAIL_MS;
+  }
+
+  /**
+   * Throws (fresh: false) while a failover episode has not been seen stable by `check`; no I/O. The
+   * settings backend calls it so an apply can never start during recovery, whoever calls it.
+   */
+  assertStable(): void {
+    const e = this.episode;
+    if (!e || e.recovered) return;
+    throw new FailoverDetectedError(
+      `patroni: failover detected: ${describe(e)}: waiting for the cluster to stabilise`,
+      {
+        fresh: false,
+      },
+    );
   }
 
   /** Throws FailoverDetectedError while a failover is detected or the cluster still stabilises. */

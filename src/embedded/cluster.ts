@@ -315,6 +315,8 @@ export async function startCluster(opts: StartOptions = {}): Promise<PgCluster> 
     async sql(text, database = 'postgres') {
       const { default: pg } = await import('pg');
       const client = new pg.Client({ connectionString: urlFor(database) });
+      // A server shutting down mid-query rejects the query; without a listener it would also crash.
+      client.on('error', () => undefined);
       await client.connect();
       try {
         const res = await client.query(text);
