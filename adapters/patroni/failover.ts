@@ -19,7 +19,7 @@ export const GRACE_MS = 5 * 60_000;
  * How long after our last restart a leader change is still ours: Patroni's view can lag by one HA
  * loop (`loop_wait`, 10 s by default).
  */
-export const RESTART_TAIL_MS = 15_000;
+export const RESTART_TAIL_MS = 10_000;
 
 export interface FailoverDeps {
   cluster(signal: AbortSignal): Promise<PatroniMember[]>;
