@@ -20,10 +20,23 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isLeader, type PatroniApi, type PatroniMember } from './client.js';
 import type { FailoverTracker } from './failover.js';
 import { isManaged } from './managed.js';
-import { memberView, type Expected, type MemberSessions, type MemberView } from './members.js';
+import {
+  memberSettings,
+  memberView,
+  type Expected,
+  type MemberSessions,
+  type MemberView,
+} from './members.js';
 
-/** Previous `/config` values of the changed parameters; null = the key was absent. */
-export type PatroniSnapshot = Record<string, unknown>;
+export interface PatroniSnapshot {
+  /** Previous `/config` values of the changed parameters; null = the key was absent. */
+  parameters: Record<string, unknown>;
+  /** Each member's live pg_settings values before the change: what a rollback must bring back. */
+  members: Map<string, Map<string, string>>;
+}
+
+/** Expected values, the same on every member or per member. */
+type ExpectedFor = (m: PatroniMember) => readonly Expected[];
 
 export interface PatroniBackendDeps {
   api: PatroniApi;
@@ -50,11 +63,11 @@ export function patroniValue(c: Pick<PlannedChange, 'proposed' | 'unit'>): strin
   return `${factor === 1 ? c.proposed : String(n * factor)}${m[2]}`;
 }
 
-function expectations(changes: readonly PlannedChange[], which: 'proposed' | 'current'): Expected[] {
+function expectations(changes: readonly PlannedChange[], value: (c: PlannedChange) => string): Expected[] {
   return changes.map((c) => ({
     name: c.name,
     vartype: c.vartype,
-    value: which === 'proposed' ? c.proposed : c.current,
+    value: value(c),
     restart: c.context === 'postmaster',
   }));
 }
@@ -66,7 +79,7 @@ export function createPatroniBackend(d: PatroniBackendDeps): SettingsBackend<Pat
 
   /** Poll every member until `ready(view)` holds for all, or throw naming the laggards. */
   async function waitMembers(
-    expected: readonly Expected[],
+    expected: ExpectedFor,
     ready: (v: MemberView) => boolean,
     step: string,
     timeoutMs: number,
@@ -81,7 +94,7 @@ export function createPatroniBackend(d: PatroniBackendDeps): SettingsBackend<Pat
         const members = only ? [only] : await api.cluster(signal);
         for (const m of members) {
           try {
-            const v = await memberView(d.sessions.db(m), expected);
+            const v = await memberView(d.sessions.db(m), expected(m));
             views.set(m.name, v);
             if (!ready(v)) {
               const what = v.differ.length ? v.differ.join(', ') : 'a restart is pending';
@@ -101,11 +114,17 @@ export function createPatroniBackend(d: PatroniBackendDeps): SettingsBackend<Pat
       if (Date.now() + d.timing.pollIntervalMs > deadline) {
         throw new Error(`patroni: ${step}: not done after ${timeoutMs} ms: ${waiting.join('; ')}`);
       }
-      await sleep(d.timing.pollIntervalMs, undefined, { signal });
+      try {
+        await sleep(d.timing.pollIntervalMs, undefined, { signal });
+      } catch {
+        const why =
+          signal.reason instanceof Error && signal.reason.name === 'TimeoutError' ? 'timed out' : 'aborted';
+        throw new Error(`patroni: ${step}: ${why}: ${waiting.join('; ')}`);
+      }
     }
   }
 
-  async function restartMembers(expected: readonly Expected[], signal: AbortSignal): Promise<void> {
+  async function restartMembers(expected: ExpectedFor, signal: AbortSignal): Promise<void> {
     const { settleTimeoutMs, restartTimeoutMs } = d.timing;
     // Patroni restarts with the configuration it has loaded: wait until every member has it.
     const loaded = await waitMembers(
@@ -132,7 +151,7 @@ export function createPatroniBackend(d: PatroniBackendDeps): SettingsBackend<Pat
 
   async function activateExpected(
     mode: Activation,
-    expected: readonly Expected[],
+    expected: ExpectedFor,
     signal: AbortSignal,
   ): Promise<void> {
     if (mode === 'restart') await restartMembers(expected, signal);
@@ -177,7 +196,20 @@ export function createPatroniBackend(d: PatroniBackendDeps): SettingsBackend<Pat
 
     async snapshot(changes, signal) {
       const params = (await api.config(signal)).postgresql?.parameters ?? {};
-      return Object.fromEntries(changes.map((c) => [c.name, params[c.name] ?? null]));
+      const names = changes.map((c) => c.name);
+      const members = new Map<string, Map<string, string>>();
+      for (const m of await api.cluster(signal)) {
+        try {
+          members.set(m.name, await memberSettings(d.sessions.db(m), names));
+        } catch (err) {
+          const why = err instanceof Error ? err.message : String(err);
+          throw new Error(
+            `patroni: member ${m.name} (${m.host}:${m.port}) cannot be read, so a change could not be verified there: ${why}`,
+            { cause: err },
+          );
+        }
+      }
+      return { parameters: Object.fromEntries(names.map((n) => [n, params[n] ?? null])), members };
     },
 
     async write(changes, signal) {
@@ -187,17 +219,19 @@ export function createPatroniBackend(d: PatroniBackendDeps): SettingsBackend<Pat
     },
 
     async activate(mode, changes, signal) {
-      await activateExpected(mode, expectations(changes, 'proposed'), signal);
+      const expected = expectations(changes, (c) => c.proposed);
+      await activateExpected(mode, () => expected, signal);
     },
 
     async restore(snapshot, attempted, ctx: RestoreContext) {
-      await api.patchConfig({ postgresql: { parameters: snapshot } }, ctx.signal);
-      ctx.log.warn({ parameters: snapshot }, 'patroni: /config restored');
-      await activateExpected(
-        ctx.activated === 'restart' ? 'restart' : 'reload',
-        expectations(attempted, 'current'),
-        ctx.signal,
-      );
+      await api.patchConfig({ postgresql: { parameters: snapshot.parameters } }, ctx.signal);
+      ctx.log.warn({ parameters: snapshot.parameters }, 'patroni: /config restored');
+      // Each member back to its own previous values (a member that joined since: this node's).
+      const expected = (m: PatroniMember) => {
+        const before = snapshot.members.get(m.name);
+        return expectations(attempted, (c) => before?.get(c.name) ?? c.current);
+      };
+      await activateExpected(ctx.activated === 'restart' ? 'restart' : 'reload', expected, ctx.signal);
     },
 
     async close() {

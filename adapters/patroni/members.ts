@@ -43,6 +43,15 @@ interface Row extends Record<string, unknown> {
   pending_restart: boolean;
 }
 
+/** A member's live values (pg_settings.setting) of `names`. */
+export async function memberSettings(db: Db, names: readonly string[]): Promise<Map<string, string>> {
+  const res = await db.query<Row>(
+    'SELECT name, setting, pending_restart FROM pg_settings WHERE name = ANY($1)',
+    [names],
+  );
+  return new Map(res.rows.map((r) => [r.name, r.setting]));
+}
+
 export async function memberView(db: Db, expected: readonly Expected[]): Promise<MemberView> {
   const res = await db.query<Row>(
     'SELECT name, setting, pending_restart FROM pg_settings WHERE name = ANY($1)',

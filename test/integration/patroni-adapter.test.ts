@@ -34,6 +34,12 @@ async function setting(cluster: PgCluster, name: string): Promise<string> {
   return String(rows[0]?.setting);
 }
 
+/** ALTER SYSTEM on one member, then a reload there. */
+async function alterSystem(cluster: PgCluster, statement: string): Promise<void> {
+  await cluster.sql(statement);
+  await cluster.sql('SELECT pg_reload_conf()');
+}
+
 async function rejection(p: Promise<unknown>): Promise<AgentError> {
   const err = await p.then(
     () => undefined,
@@ -54,7 +60,11 @@ describe(`patroni adapter (REST simulation, two replicating PostgreSQL ${major} 
   let onB: Adapter;
   const signal = () => AbortSignal.timeout(20_000);
 
-  async function adapterOn(member: 'pg-a' | 'pg-b', env: Record<string, string> = {}): Promise<Adapter> {
+  async function adapterOn(
+    member: 'pg-a' | 'pg-b',
+    env: Record<string, string> = {},
+    settleTimeoutMs = 15_000,
+  ): Promise<Adapter> {
     const cluster = sim.cluster(member);
     const { config } = loadConfig({
       env: {
@@ -76,7 +86,7 @@ describe(`patroni adapter (REST simulation, two replicating PostgreSQL ${major} 
     dbs.push(db);
     const adapter = await createPatroniAdapter(
       { config, db, pgVersion: await serverVersion(db), log: silentLogger(), env: {} },
-      { now: clock, pollIntervalMs: 100, settleTimeoutMs: 15_000 },
+      { now: clock, pollIntervalMs: 100, settleTimeoutMs },
     );
     adapters.push(adapter);
     return adapter;
@@ -172,6 +182,41 @@ describe(`patroni adapter (REST simulation, two replicating PostgreSQL ${major} 
     expect(err).toBeInstanceOf(RestartNotAllowedError);
     expect(patches()).toHaveLength(0);
     expect(await setting(pair.leader, 'shared_buffers')).toBe('16384');
+  });
+
+  it('refuses a knob that ALTER SYSTEM set on this node (it would shadow Patroni)', async () => {
+    await alterSystem(pair.leader, 'ALTER SYSTEM SET effective_io_concurrency = 8');
+    try {
+      sim.requests.length = 0;
+      const err = await rejection(
+        onA.settings.apply(proposal({ effective_io_concurrency: 64 }), { signal: signal() }),
+      );
+      expect(err.code).toBe('config_apply_error');
+      expect(err.message).toContain(
+        'patroni: effective_io_concurrency is set in postgresql.auto.conf on pg-a (ALTER SYSTEM), which overrides Patroni',
+      );
+      expect(patches()).toHaveLength(0);
+    } finally {
+      await alterSystem(pair.leader, 'ALTER SYSTEM RESET effective_io_concurrency');
+    }
+  });
+
+  it('rolls back through /config when a member does not show the values', async () => {
+    const quick = await adapterOn('pg-a', { DBT_POSTGRESQL_RESTART_TIMEOUT_SECONDS: '5' }, 2_000);
+    // The replica's own ALTER SYSTEM value wins over Patroni's file there.
+    await alterSystem(pair.replica, "ALTER SYSTEM SET work_mem = '1MB'");
+    try {
+      const before = sim.parameters().work_mem;
+      const live = await setting(pair.leader, 'work_mem');
+      const err = await rejection(quick.settings.apply(proposal({ work_mem: 20480 }), { signal: signal() }));
+      expect(err.code).toBe('config_apply_error');
+      expect(err.message).toMatch(/member pg-b: work_mem is 1024 \(expected 20480\)/);
+      expect(err.message).toMatch(/rolled back to the previous settings$/);
+      expect(sim.parameters().work_mem).toBe(before);
+      expect(await setting(pair.leader, 'work_mem')).toBe(live);
+    } finally {
+      await alterSystem(pair.replica, 'ALTER SYSTEM RESET work_mem');
+    }
   });
 
   it('restarts replicas first, then the leader, verifies every member; our restart is no failover', async () => {
