@@ -17,7 +17,7 @@ import { StandbyNodeError } from '../../src/errors.js';
 import type { Logger } from '../../src/log.js';
 import type { Db } from '../../src/pg/pool.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isLeader, type PatroniApi, type PatroniMember } from './client.js';
+import { isLeader, PatroniApiError, type PatroniApi, type PatroniMember } from './client.js';
 import type { FailoverTracker } from './failover.js';
 import { isManaged } from './managed.js';
 import {
@@ -76,6 +76,8 @@ const live = (v: MemberView) => v.differ.length === 0 && !v.pendingRestart;
 
 export function createPatroniBackend(d: PatroniBackendDeps): SettingsBackend<PatroniSnapshot> {
   const { api, log } = d;
+  // A PATCH that Patroni refused (4xx) changed nothing: restore then only checks the members.
+  let writeRefused = false;
 
   /** Poll every member until `ready(view)` holds for all, or throw naming the laggards. */
   async function waitMembers(
@@ -214,7 +216,14 @@ export function createPatroniBackend(d: PatroniBackendDeps): SettingsBackend<Pat
 
     async write(changes, signal) {
       const parameters = Object.fromEntries(changes.map((c) => [c.name, patroniValue(c)]));
-      await api.patchConfig({ postgresql: { parameters } }, signal);
+      writeRefused = false;
+      try {
+        await api.patchConfig({ postgresql: { parameters } }, signal);
+      } catch (err) {
+        const status = err instanceof PatroniApiError ? err.status : undefined;
+        writeRefused = status !== undefined && status >= 400 && status < 500;
+        throw err;
+      }
       log.info({ parameters }, 'patroni: /config updated');
     },
 
@@ -224,8 +233,10 @@ export function createPatroniBackend(d: PatroniBackendDeps): SettingsBackend<Pat
     },
 
     async restore(snapshot, attempted, ctx: RestoreContext) {
-      await api.patchConfig({ postgresql: { parameters: snapshot.parameters } }, ctx.signal);
-      ctx.log.warn({ parameters: snapshot.parameters }, 'patroni: /config restored');
+      if (!writeRefused) {
+        await api.patchConfig({ postgresql: { parameters: snapshot.parameters } }, ctx.signal);
+        ctx.log.warn({ parameters: snapshot.parameters }, 'patroni: /config restored');
+      }
       // Each member back to its own previous values (a member that joined since: this node's).
       const expected = (m: PatroniMember) => {
         const before = snapshot.members.get(m.name);

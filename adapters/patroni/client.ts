@@ -43,16 +43,25 @@ export function isLeader(m: PatroniMember): boolean {
   return LEADER_ROLES.has(m.role.trim().toLowerCase());
 }
 
-/** `patroni: <step>: HTTP 401: no auth header received` (never the credentials). */
-export function apiError(step: string, err: unknown): Error {
+/** A failed REST call: `patroni: <step>: HTTP 401: no auth header received` (never the credentials). */
+export class PatroniApiError extends Error {
+  /** The HTTP status when Patroni answered; undefined for network errors and timeouts. */
+  readonly status: number | undefined;
+  constructor(message: string, status: number | undefined, cause: unknown) {
+    super(message, { cause });
+    this.name = 'PatroniApiError';
+    this.status = status;
+  }
+}
+
+export function apiError(step: string, err: unknown): PatroniApiError {
   if (err instanceof HTTPError) {
+    const status = err.response.statusCode;
     const body = typeof err.response.body === 'string' ? err.response.body.trim().slice(0, 300) : '';
-    return new Error(`patroni: ${step}: HTTP ${err.response.statusCode}${body ? `: ${body}` : ''}`, {
-      cause: err,
-    });
+    return new PatroniApiError(`patroni: ${step}: HTTP ${status}${body ? `: ${body}` : ''}`, status, err);
   }
   const message = err instanceof Error ? err.message : String(err);
-  return new Error(`patroni: ${step}: ${message}`, { cause: err });
+  return new PatroniApiError(`patroni: ${step}: ${message}`, undefined, err);
 }
 
 /** The REST base of a member: its `api_url` without the `/patroni` path, else host + our API's port. */

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPatroniAdapter } from '../../adapters/patroni/index.js';
 import type { Adapter } from '../../adapters/types.js';
 import { loadConfig } from '../../src/config/index.js';
-import { AgentError, FailoverDetectedError, RestartNotAllowedError } from '../../src/errors.js';
+import { AgentError, ConfigError, FailoverDetectedError, RestartNotAllowedError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { createDb, type Db } from '../../src/pg/pool.js';
 import { serverVersion } from '../../src/pg/version.js';
@@ -217,6 +217,24 @@ describe(`patroni adapter (REST simulation, two replicating PostgreSQL ${major} 
     } finally {
       await alterSystem(pair.replica, 'ALTER SYSTEM RESET work_mem');
     }
+  });
+
+  it('names a member the cluster does not know, and REST API auth failures without the password', async () => {
+    const unknown = await adapterOn('pg-a', { DBT_PATRONI_NODE_NAME: 'pg-x' }).catch((e: unknown) => e);
+    expect(unknown).toBeInstanceOf(ConfigError);
+    expect((unknown as Error).message).toMatch(
+      /^patroni\.node_name \(env: DBT_PATRONI_NODE_NAME\): no member named "pg-x" in the cluster at http:\/\/127\.0\.0\.1:\d+ \(members: pg-a, pg-b\)$/,
+    );
+
+    const wrong = await adapterOn('pg-a', { DBT_PATRONI_API_PASSWORD: 'not-the-password' });
+    sim.requests.length = 0;
+    const err = await rejection(wrong.settings.apply(proposal({ work_mem: 10240 }), { signal: signal() }));
+    expect(err.message).toBe(
+      'apply: write: patroni: PATCH /config: HTTP 401: no auth header received; rolled back to the previous settings',
+    );
+    expect(patches()).toHaveLength(1); // the refused write; nothing to put back
+    expect(err.message).not.toContain('not-the-password');
+    expect(await setting(pair.replica, 'work_mem')).not.toBe('10240');
   });
 
   it('restarts replicas first, then the leader, verifies every member; our restart is no failover', async () => {
