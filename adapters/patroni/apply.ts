@@ -20,6 +20,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isLeader, PatroniApiError, type PatroniApi, type PatroniMember } from './client.js';
 import type { FailoverTracker } from './failover.js';
 import { isManaged } from './managed.js';
+import { patroniPrivileges } from './privileges.js';
 import {
   memberSettings,
   memberView,
@@ -244,6 +245,8 @@ export function createPatroniBackend(d: PatroniBackendDeps): SettingsBackend<Pat
       };
       await activateExpected(ctx.activated === 'restart' ? 'restart' : 'reload', expected, ctx.signal);
     },
+
+    privileges: (_knobs, signal) => patroniPrivileges(d, signal),
 
     async close() {
       await d.sessions.close();

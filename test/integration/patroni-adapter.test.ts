@@ -237,6 +237,22 @@ describe(`patroni adapter (REST simulation, two replicating PostgreSQL ${major} 
     expect(await setting(pair.replica, 'work_mem')).not.toBe('10240');
   });
 
+  it('check: no privilege gap as superuser; an unreachable member is named', async () => {
+    const backend = onA.settings.backend;
+    await expect(backend.privileges!(['work_mem'], signal())).resolves.toEqual([]);
+    await pair.replica.stop();
+    try {
+      const gaps = await backend.privileges!(['work_mem'], signal());
+      expect(gaps).toHaveLength(1);
+      expect(gaps[0]?.what).toMatch(
+        /^read pg_settings on member pg-b at 127\.0\.0\.1:\d+ with the credentials/,
+      );
+    } finally {
+      await pair.replica.start();
+      await waitStreaming(pair.replica);
+    }
+  });
+
   it('restarts replicas first, then the leader, verifies every member; our restart is no failover', async () => {
     sim.requests.length = 0;
     sim.leaderlessDuringRestart = true; // the leader vanishes from /cluster while it restarts
