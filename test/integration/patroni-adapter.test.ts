@@ -294,6 +294,23 @@ describe(`patroni adapter (REST simulation, two replicating PostgreSQL ${major} 
     await waitStreaming(pair.replica);
   });
 
+  it('a failed leader restart is rolled back on every member, the replica restarted again', async () => {
+    const before = await setting(pair.leader, 'shared_buffers');
+    sim.failNextRestart('pg-a');
+    sim.requests.length = 0;
+    const err = await rejection(
+      onA.settings.apply(proposal({ shared_buffers: 24576 }), { signal: signal() }),
+    );
+    expect(err.message).toMatch(
+      /^apply: restart: patroni: POST \/restart \(member pg-a\): HTTP 503: restart failed; rolled back to the previous settings$/,
+    );
+    // pg-b restarted with the new value, pg-a refused; the rollback restarted pg-b back.
+    expect(restarts().map((r) => r.member)).toEqual(['pg-b', 'pg-a', 'pg-b']);
+    expect(sim.parameters().shared_buffers).toBe('262144kB');
+    for (const c of [pair.leader, pair.replica]) expect(await setting(c, 'shared_buffers')).toBe(before);
+    await waitStreaming(pair.replica);
+  });
+
   it('refuses to apply on a standby (standby_node_detected), changing nothing', async () => {
     sim.requests.length = 0;
     const err = await rejection(onB.settings.apply(proposal({ work_mem: 4096 }), { signal: signal() }));

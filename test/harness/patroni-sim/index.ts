@@ -92,6 +92,7 @@ export class PatroniSim {
   private config: { [k: string]: Json };
   private readonly members: Member[] = [];
   private readonly applyDelayMs: number;
+  private readonly failingRestarts = new Set<string>();
   private pending: Promise<void> = Promise.resolve();
 
   private constructor(private readonly opts: PatroniSimOptions) {
@@ -157,6 +158,11 @@ export class PatroniSim {
   parameters(): Record<string, Json> {
     const pg = this.config.postgresql as { parameters?: Record<string, Json> };
     return { ...pg.parameters };
+  }
+
+  /** The next POST /restart on `member` answers 503 without restarting (Patroni: "restart failed"). */
+  failNextRestart(member: string): void {
+    this.failingRestarts.add(this.member(member).name);
   }
 
   /** Resolves when every member has picked up the last PATCH /config. */
@@ -309,6 +315,7 @@ export class PatroniSim {
 
   private async restart(m: Member, body: Json, res: http.ServerResponse): Promise<void> {
     if (m.state === 'restarting') return text(res, 503, 'restart already in progress');
+    if (this.failingRestarts.delete(m.name)) return text(res, 503, 'restart failed');
     const onlyPending =
       body !== null && typeof body === 'object' && !Array.isArray(body) && body.restart_pending === true;
     if (onlyPending && !(await this.pendingRestart(m))) {
