@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ADAPTERS } from '../../adapters/index.js';
 import { CLI } from '../harness/agent-process.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'dbtune-cli-'));
@@ -126,15 +127,18 @@ describe('dbtune-agent CLI', () => {
     expect(r.out + r.err).not.toContain(PASSWORD);
   });
 
-  it('an adapter that is not built yet exits 2 with a clear message', () => {
-    const r = cli(['--patroni'], {
-      DBT_DBTUNE_API_KEY: API_KEY,
-      DBT_DBTUNE_DATABASE_ID: DB_ID,
-      DBT_POSTGRESQL_CONNECTION_URL: 'postgres://u@127.0.0.1:1/db',
-    });
-    expect(r.code).toBe(2);
-    expect(r.err).toMatch(/patroni.*not available/);
-  });
+  it.each(ADAPTERS.filter((a) => !a.load).map((a) => a.id))(
+    'the %s adapter, not built yet, exits 2 with a clear message',
+    (id) => {
+      const r = cli([`--${id}`], {
+        DBT_DBTUNE_API_KEY: API_KEY,
+        DBT_DBTUNE_DATABASE_ID: DB_ID,
+        DBT_POSTGRESQL_CONNECTION_URL: 'postgres://u@127.0.0.1:1/db',
+      });
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(`the ${id} adapter (--${id}) is not available in this version yet`);
+    },
+  );
 
   describe('run, check and config refuse the same start-up problems with the same message (exit 2)', () => {
     const base = {
