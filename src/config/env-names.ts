@@ -54,12 +54,14 @@ export const ENV_SPECS: Readonly<Record<string, EnvSpec>> = {
   'cloudsql.project_id': one('DBT_GCP_PROJECT_ID'),
   // The Go agent detects Cloud SQL by the misspelled DBT_GCP_DATABSE_NAME.
   'cloudsql.database_name': { names: ['DBT_GCP_DATABASE_NAME'], aliases: ['DBT_GCP_DATABSE_NAME'] },
+  'cloudsql.api_endpoint': one('DBT_GCP_API_ENDPOINT'),
   'aiven.AIVEN_API_TOKEN': one('DBT_AIVEN_API_TOKEN'),
   'aiven.AIVEN_PROJECT_NAME': one('DBT_AIVEN_PROJECT_NAME'),
   'aiven.AIVEN_SERVICE_NAME': one('DBT_AIVEN_SERVICE_NAME'),
   // Bound to a different key in Go, so ineffective there; effective here.
   'aiven.metric_resolution_seconds': one('DBT_AIVEN_METRIC_RESOLUTION_SECONDS'),
   'aiven.database_name': one('DBT_AIVEN_DATABASE_NAME'),
+  'aiven.api_url': one('DBT_AIVEN_API_URL'),
   'azure_flex.subscription_id': one('DBT_AZURE_FLEX_SUBSCRIPTION_ID'),
   'azure_flex.resource_group_name': one('DBT_AZURE_FLEX_RESOURCE_GROUP_NAME'),
   'azure_flex.server_name': one('DBT_AZURE_FLEX_SERVER_NAME'),

@@ -7,6 +7,14 @@ import { z } from 'zod';
 
 const text = (description: string) => z.string().default('').describe(description);
 
+/** An optional API base URL override ('' = the provider's public endpoint). */
+const baseUrl = (description: string) =>
+  z
+    .string()
+    .refine((v) => v === '' || /^https?:\/\/[^/]/i.test(v), { message: 'must be an http(s) URL' })
+    .default('')
+    .describe(description);
+
 const awsKeys = {
   AWS_ACCESS_KEY_ID: text(
     'AWS access key id; with AWS_SECRET_ACCESS_KEY, else the default credential chain. Secret.',
@@ -31,6 +39,9 @@ const cloudsql = z
   .strictObject({
     project_id: text('Google Cloud project id (required).'),
     database_name: text('Cloud SQL instance name (required).'),
+    api_endpoint: baseUrl(
+      'Base URL replacing sqladmin.googleapis.com and monitoring.googleapis.com (private or sovereign endpoints); empty = Google\'s.',
+    ),
   })
   .prefault({})
   .describe('Google Cloud SQL adapter (--cloudsql); credentials from Application Default Credentials.');
@@ -47,6 +58,7 @@ const aiven = z
       .default(30)
       .describe('Minimum seconds between Aiven metric fetches (its env var works here, unlike in Go).'),
     database_name: text('Database name (its env var works here, unlike in Go).'),
+    api_url: baseUrl('Aiven API base URL; empty = https://api.aiven.io.'),
   })
   .prefault({})
   .describe('Aiven adapter (--aiven).');
