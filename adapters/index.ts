@@ -32,6 +32,7 @@ export const ADAPTERS: readonly AdapterEntry[] = [
     section: 'aiven',
     detectEnv: ['DBT_AIVEN_API_TOKEN', 'DBT_AIVEN_PROJECT_NAME', 'DBT_AIVEN_SERVICE_NAME'],
     description: 'Aiven for PostgreSQL (Aiven API)',
+    load: async () => (await import('./aiven/index.js')).aiven,
   },
   {
     id: 'aurora',
@@ -57,6 +58,7 @@ export const ADAPTERS: readonly AdapterEntry[] = [
     section: 'cloudsql',
     detectEnv: ['DBT_GCP_PROJECT_ID', 'DBT_GCP_DATABASE_NAME', 'DBT_GCP_DATABSE_NAME'],
     description: 'Google Cloud SQL for PostgreSQL (SQL Admin API, Cloud Monitoring)',
+    load: async () => (await import('./cloudsql/index.js')).cloudsql,
   },
   {
     id: 'cnpg',

@@ -20,6 +20,8 @@ export interface InstanceInfo {
   state: string;
   tier: string;
   flags: DatabaseFlag[];
+  /** `settings.userLabels`, sent back unchanged with every patch. */
+  userLabels: Record<string, string>;
 }
 
 export interface DatabaseFlag {
@@ -43,8 +45,16 @@ export interface OperationInfo {
 /** The calls the adapter makes; `createCloudSqlApi` implements them with the Google clients. */
 export interface CloudSqlApi {
   getInstance(signal: AbortSignal): Promise<InstanceInfo>;
-  /** Patch `settings.databaseFlags` (the whole list); resolves with the operation's name. */
-  patchFlags(flags: readonly DatabaseFlag[], signal: AbortSignal): Promise<string>;
+  /**
+   * Patch `settings.databaseFlags` (the whole list); resolves with the operation's name. The REST
+   * client serialises every map field, empty ones included, so the instance's labels are sent back
+   * as they are rather than as an empty map.
+   */
+  patchFlags(
+    flags: readonly DatabaseFlag[],
+    userLabels: Record<string, string>,
+    signal: AbortSignal,
+  ): Promise<string>;
   getOperation(name: string, signal: AbortSignal): Promise<OperationInfo>;
   listFlags(databaseVersion: string, signal: AbortSignal): Promise<FlagInfo[]>;
   /**
@@ -65,8 +75,10 @@ export interface CloudSqlTarget {
 const SCOPES = ['https://www.googleapis.com/auth/cloud-platform'];
 const LOOKBACK_MS = 10 * 60 * 1000;
 
+type ClientOptions = NonNullable<ConstructorParameters<typeof SqlInstancesServiceClient>[0]>;
+
 /** Client options for one API: REST mode, and the endpoint override when set. */
-export function clientOptions(apiEndpoint: string, auth: GoogleAuth): Record<string, unknown> {
+export function clientOptions(apiEndpoint: string, auth: GoogleAuth): ClientOptions {
   const base = { fallback: true, auth };
   if (!apiEndpoint) return base;
   const url = new URL(apiEndpoint);
@@ -125,10 +137,12 @@ export function createCloudSqlApi(target: CloudSqlTarget, now: () => number = Da
         state: String(i.state ?? ''),
         tier: i.settings?.tier ?? '',
         flags: (i.settings?.databaseFlags ?? []).map((f) => ({ name: f.name ?? '', value: f.value ?? '' })),
+        userLabels: { ...(i.settings?.userLabels ?? {}) },
       };
     },
-    async patchFlags(flags, signal) {
-      const body = { settings: { databaseFlags: flags.map((f) => ({ name: f.name, value: f.value })) } };
+    async patchFlags(flags, userLabels, signal) {
+      const databaseFlags = flags.map((f) => ({ name: f.name, value: f.value }));
+      const body = { settings: { databaseFlags, userLabels } };
       const [op] = await call('instances.patch', () => instances.patch({ project, instance, body }), signal);
       if (!op.name) throw googleCallError('instances.patch', new Error('the reply names no operation'));
       return op.name;

@@ -33,6 +33,7 @@ export interface SimInstance {
   databaseVersion: string;
   cluster: PgCluster;
   flags: { name: string; value: string }[];
+  userLabels?: Record<string, string>;
   settingsVersion: number;
 }
 
@@ -221,7 +222,10 @@ export class GcpSim {
       const message = 'Operation failed because another operation was already in progress.';
       return json(res, 409, googleError(409, message, 'operationInProgress', 'ABORTED'));
     }
-    const flags = (body as { settings?: { databaseFlags?: unknown } })?.settings?.databaseFlags;
+    const settings = (body as { settings?: { databaseFlags?: unknown; userLabels?: unknown } })?.settings;
+    const flags = settings?.databaseFlags;
+    // A map field in a patch replaces the whole map (an empty map clears every label).
+    if (settings?.userLabels !== undefined) inst.userLabels = { ...(settings.userLabels as Record<string, string>) };
     if (!Array.isArray(flags)) {
       return json(res, 400, googleError(400, 'Invalid request: settings.databaseFlags missing.', 'invalid', 'INVALID_ARGUMENT'));
     }
@@ -329,6 +333,7 @@ function instanceJson(i: SimInstance): Record<string, unknown> {
       settingsVersion: String(i.settingsVersion),
       availabilityType: 'ZONAL',
       databaseFlags: i.flags.map((f) => ({ ...f })),
+      userLabels: { ...i.userLabels },
     },
   };
 }

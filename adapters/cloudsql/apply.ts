@@ -1,0 +1,97 @@
+/**
+ * The Cloud SQL settings backend: database flags through the SQL Admin API
+ * (https://cloud.google.com/sql/docs/postgres/flags#set_a_database_flag). Cloud SQL writes and
+ * activates flags in one `instances.patch` operation (restarting the instance itself when a flag
+ * requires it), so `write` reads the instance and prepares the merged flag list, and `activate`
+ * sends the patch and follows the operation to DONE. The patch therefore runs under the engine's
+ * activation deadline, never under the shutdown signal, so a shutdown cannot abandon it halfway.
+ * A patch refused because another operation is running (`operationInProgress`) is sent again every
+ * poll interval until the deadline.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { SettingsBackend } from '../../src/apply/backend.js';
+import type { Logger } from '../../src/log.js';
+import type { CloudSqlApi, DatabaseFlag, FlagInfo } from './client.js';
+import { GoogleCallError } from './errors.js';
+import { flagProblems, mergeFlags, sameFlags } from './flags.js';
+
+export interface CloudSqlBackendOptions {
+  api: CloudSqlApi;
+  databaseVersion: string;
+  allowRestart: boolean;
+  log: Logger;
+  /** Interval for operations.get polls and for re-sending a patch refused as busy (default 1 s). */
+  pollIntervalMs?: number;
+}
+
+export interface CloudSqlSnapshot {
+  flags: DatabaseFlag[];
+}
+
+interface PreparedPatch {
+  flags: DatabaseFlag[];
+  userLabels: Record<string, string>;
+}
+
+export function cloudSqlBackend(opts: CloudSqlBackendOptions): SettingsBackend<CloudSqlSnapshot> {
+  const { api, databaseVersion, log } = opts;
+  const pollMs = opts.pollIntervalMs ?? 1_000;
+  let catalog: FlagInfo[] | undefined;
+  let pending: PreparedPatch | undefined;
+
+  async function patchAndWait({ flags, userLabels }: PreparedPatch, signal: AbortSignal): Promise<void> {
+    let operation: string | undefined;
+    for (let attempt = 1; operation === undefined; attempt++) {
+      try {
+        operation = await api.patchFlags(flags, userLabels, signal);
+      } catch (err) {
+        if (!(err instanceof GoogleCallError && err.kind === 'busy')) throw err;
+        log.info({ attempt }, 'cloud sql instance busy with another operation; patch retried');
+        await sleep(pollMs, undefined, { signal });
+      }
+    }
+    for (;;) {
+      const op = await api.getOperation(operation, signal);
+      if (op.status === 'DONE') {
+        if (op.errors.length) {
+          throw new Error(`cloudsql: operation ${operation} failed: ${op.errors.join('; ')}`);
+        }
+        log.info({ operation }, 'cloud sql flags patch done');
+        return;
+      }
+      await sleep(pollMs, undefined, { signal });
+    }
+  }
+
+  return {
+    id: 'cloudsql-flags',
+    canRestart: true,
+    async check(plan, signal) {
+      catalog ??= await api.listFlags(databaseVersion, signal);
+      return flagProblems(plan, catalog, databaseVersion, opts.allowRestart);
+    },
+    async snapshot(_changes, signal) {
+      const instance = await api.getInstance(signal);
+      return { flags: instance.flags };
+    },
+    async write(changes, signal) {
+      const instance = await api.getInstance(signal);
+      pending = { flags: mergeFlags(instance.flags, changes), userLabels: instance.userLabels };
+    },
+    async activate(_mode, _changes, signal) {
+      const prepared = pending;
+      pending = undefined;
+      if (!prepared) throw new Error('cloudsql: activate called without a prepared flag list');
+      await patchAndWait(prepared, signal);
+    },
+    async restore(snapshot, _attempted, ctx) {
+      pending = undefined;
+      const instance = await api.getInstance(ctx.signal);
+      if (sameFlags(instance.flags, snapshot.flags)) {
+        ctx.log.info({}, 'cloud sql flags unchanged; nothing to restore');
+        return;
+      }
+      await patchAndWait({ flags: snapshot.flags, userLabels: instance.userLabels }, ctx.signal);
+    },
+  };
+}
