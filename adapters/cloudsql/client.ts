@@ -111,8 +111,18 @@ function int64(v: unknown): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
-export function createCloudSqlApi(target: CloudSqlTarget, now: () => number = Date.now): CloudSqlApi {
+/**
+ * Find the credentials first: the clients build their REST stubs from them on first use, and a
+ * failure there rejects every method's stub promise, most of which nobody awaits (an unhandled
+ * rejection). Token refreshes later fail per request and are reported per call.
+ */
+export async function createCloudSqlApi(target: CloudSqlTarget, now: () => number = Date.now): Promise<CloudSqlApi> {
   const auth = new GoogleAuth({ scopes: SCOPES });
+  try {
+    await auth.getClient();
+  } catch (err) {
+    throw googleCallError('credentials', err);
+  }
   const opts = clientOptions(target.apiEndpoint, auth);
   const instances = new SqlInstancesServiceClient(opts);
   const operations = new SqlOperationsServiceClient(opts);

@@ -5,7 +5,7 @@
  */
 import type { Config } from '../../src/config/index.js';
 import { ConfigError } from '../../src/errors.js';
-import type { CloudSqlApi, CloudSqlTarget, InstanceInfo } from './client.js';
+import { createCloudSqlApi, type CloudSqlApi, type CloudSqlTarget, type InstanceInfo } from './client.js';
 import { GoogleCallError } from './errors.js';
 
 export const PROJECT_KEY = 'cloudsql.project_id (env: DBT_GCP_PROJECT_ID)';
@@ -21,6 +21,16 @@ export function cloudSqlTarget(config: Config): CloudSqlTarget {
   if (!instance) problems.push(`${INSTANCE_KEY}: required for --cloudsql (the Cloud SQL instance name)`);
   if (problems.length) throw new ConfigError(problems);
   return { project, instance, apiEndpoint: config.cloudsql.api_endpoint.trim().replace(/\/+$/, '') };
+}
+
+/** The API client; no credentials is a configuration error. */
+export async function openCloudSqlApi(t: CloudSqlTarget): Promise<CloudSqlApi> {
+  try {
+    return await createCloudSqlApi(t);
+  } catch (err) {
+    if (err instanceof GoogleCallError && err.kind === 'credentials') throw new ConfigError([err.message]);
+    throw err;
+  }
 }
 
 /** Read the instance once; a missing instance or missing credentials is a configuration error. */

@@ -7,15 +7,14 @@ import { createApplyEngine } from '../../src/apply/index.js';
 import type { Adapter, AdapterContext, AdapterModule } from '../types.js';
 import { readActiveConfig } from '../../src/pg/settings.js';
 import { cloudSqlBackend } from './apply.js';
-import { createCloudSqlApi } from './client.js';
-import { checkInstance, cloudSqlTarget } from './config.js';
+import { checkInstance, cloudSqlTarget, openCloudSqlApi } from './config.js';
 import { cloudSqlGuardrailReader, cloudSqlHardwareCollector } from './metrics.js';
 import { cloudSqlSystemInfo } from './system-info.js';
 
 async function create(ctx: AdapterContext): Promise<Adapter> {
   const { config, db, log, pgVersion } = ctx;
   const target = cloudSqlTarget(config);
-  const api = createCloudSqlApi(target);
+  const api = await openCloudSqlApi(target);
   let instance;
   try {
     instance = await checkInstance(api, target);
