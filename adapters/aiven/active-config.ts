@@ -6,11 +6,17 @@
 import type { ConfigRow } from '../../src/platform/types.js';
 import { SHARED_BUFFERS_PERCENT } from './knobs.js';
 
-export function aivenActiveConfig(rows: readonly ConfigRow[], userConfig: Record<string, unknown>): ConfigRow[] {
+export function aivenActiveConfig(
+  rows: readonly ConfigRow[],
+  userConfig: Record<string, unknown>,
+): ConfigRow[] {
   const pct = Number(userConfig.shared_buffers_percentage);
   const first: ConfigRow = {
     name: 'shared_buffers_percentage',
-    setting: Number.isFinite(pct) && userConfig.shared_buffers_percentage !== null ? pct : SHARED_BUFFERS_PERCENT.default,
+    setting:
+      Number.isFinite(pct) && userConfig.shared_buffers_percentage !== null
+        ? pct
+        : SHARED_BUFFERS_PERCENT.default,
     unit: 'percentage',
     vartype: 'real',
     context: 'service',
@@ -19,7 +25,13 @@ export function aivenActiveConfig(rows: readonly ConfigRow[], userConfig: Record
     first,
     ...rows.map((r) =>
       r.name === 'work_mem'
-        ? { name: 'work_mem', setting: Math.trunc(Number(r.setting) / 1024), unit: 'MB', vartype: 'integer', context: 'service' }
+        ? {
+            name: 'work_mem',
+            setting: Math.trunc(Number(r.setting) / 1024),
+            unit: 'MB',
+            vartype: 'integer',
+            context: 'service',
+          }
         : r,
     ),
   ];

@@ -65,20 +65,28 @@ function safeParse(text: string): unknown {
 export function aivenCallError(call: string, err: unknown): AivenCallError {
   if (err instanceof AivenCallError) return err;
   if (err instanceof ParseError) {
-    return new AivenCallError(call, 'garbage', `the API answered with something that is not JSON (${err.message})`, {
-      cause: err,
-    });
+    return new AivenCallError(
+      call,
+      'garbage',
+      `the API answered with something that is not JSON (${err.message})`,
+      {
+        cause: err,
+      },
+    );
   }
   if (err instanceof HTTPError) {
     const status = err.response.statusCode;
-    const text = `HTTP ${status}: ${apiMessage(err.response.body) ?? err.response.statusMessage ?? ''}`.trim();
+    const text =
+      `HTTP ${status}: ${apiMessage(err.response.body) ?? err.response.statusMessage ?? ''}`.trim();
     if (status === 404) return new AivenCallError(call, 'not-found', `not found (${text})`, { cause: err });
     if (status === 401 || status === 403) {
       return new AivenCallError(
         call,
         'permission',
         `permission denied (${text}); the token needs access to the project (${
-          call === 'service.update' ? 'write, e.g. project role developer or admin' : 'read, e.g. project role read_only'
+          call === 'service.update'
+            ? 'write, e.g. project role developer or admin'
+            : 'read, e.g. project role read_only'
         })`,
         { cause: err },
       );
@@ -95,13 +103,15 @@ function num(v: unknown): number {
 
 function service(call: string, body: unknown): AivenService {
   const s = (body as { service?: Record<string, unknown> } | undefined)?.service;
-  if (!s || typeof s !== 'object') throw new AivenCallError(call, 'garbage', 'the reply has no service object');
+  if (!s || typeof s !== 'object')
+    throw new AivenCallError(call, 'garbage', 'the reply has no service object');
   const uc = s.user_config;
   return {
     state: typeof s.state === 'string' ? s.state : '',
     nodeCpuCount: num(s.node_cpu_count),
     nodeMemoryMb: num(s.node_memory_mb),
-    userConfig: uc !== null && typeof uc === 'object' && !Array.isArray(uc) ? (uc as Record<string, unknown>) : {},
+    userConfig:
+      uc !== null && typeof uc === 'object' && !Array.isArray(uc) ? (uc as Record<string, unknown>) : {},
   };
 }
 
@@ -124,10 +134,18 @@ export function createAivenApi(t: AivenTarget): AivenApi {
 
   return {
     getService: (signal) =>
-      call('service.get', async () => service('service.get', (await client.get(url, { signal, searchParams: { include_secrets: 'false' } })).body)),
+      call('service.get', async () =>
+        service(
+          'service.get',
+          (await client.get(url, { signal, searchParams: { include_secrets: 'false' } })).body,
+        ),
+      ),
     updateUserConfig: (userConfig, signal) =>
       call('service.update', async () =>
-        service('service.update', (await client.put(url, { signal, json: { user_config: userConfig } })).body),
+        service(
+          'service.update',
+          (await client.put(url, { signal, json: { user_config: userConfig } })).body,
+        ),
       ),
     fetchMetrics: (signal) =>
       call('service.metrics', async () => {

@@ -6,7 +6,13 @@
 import type { Config } from '../../src/config/index.js';
 import { ConfigError } from '../../src/errors.js';
 import { registerSecret } from '../../src/log.js';
-import { AivenCallError, DEFAULT_API_URL, type AivenApi, type AivenService, type AivenTarget } from './client.js';
+import {
+  AivenCallError,
+  DEFAULT_API_URL,
+  type AivenApi,
+  type AivenService,
+  type AivenTarget,
+} from './client.js';
 
 export const TOKEN_KEY = 'aiven.AIVEN_API_TOKEN (env: DBT_AIVEN_API_TOKEN)';
 export const PROJECT_KEY = 'aiven.AIVEN_PROJECT_NAME (env: DBT_AIVEN_PROJECT_NAME)';
@@ -44,7 +50,9 @@ export async function checkService(api: AivenApi, s: AivenSettings): Promise<Aiv
     svc = await api.getService(AbortSignal.timeout(CHECK_TIMEOUT_MS));
   } catch (err) {
     if (err instanceof AivenCallError && err.kind === 'not-found') {
-      throw new ConfigError([`${SERVICE_KEY}: no service "${s.service}" in project "${s.project}" (${PROJECT_KEY})`]);
+      throw new ConfigError([
+        `${SERVICE_KEY}: no service "${s.service}" in project "${s.project}" (${PROJECT_KEY})`,
+      ]);
     }
     if (err instanceof AivenCallError && err.kind === 'permission') {
       throw new ConfigError([`${TOKEN_KEY}: ${err.message}`]);

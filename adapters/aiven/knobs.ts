@@ -16,7 +16,8 @@ import { ConfigApplyError } from '../../src/errors.js';
 import type { PlannedChange } from '../../src/apply/types.js';
 import type { Proposal, ProposedRow } from '../../src/platform/types.js';
 
-export type Placement = { level: 'service'; key: 'shared_buffers_percentage' | 'work_mem' } | { level: 'pg'; key: string };
+export type Placement =
+  { level: 'service'; key: 'shared_buffers_percentage' | 'work_mem' } | { level: 'pg'; key: string };
 
 export const KNOB_PLACEMENT: Readonly<Record<string, Placement>> = {
   shared_buffers: { level: 'service', key: 'shared_buffers_percentage' },
@@ -44,12 +45,21 @@ function translateRow(row: ProposedRow, memoryBytes: number): ProposedRow {
   if (row.name === 'shared_buffers_percentage') {
     const pct = Number(row.setting);
     if (typeof row.setting === 'boolean' || !Number.isFinite(pct)) {
-      throw new ConfigApplyError(`apply: parse: shared_buffers_percentage=${JSON.stringify(row.setting)} is not a number`);
+      throw new ConfigApplyError(
+        `apply: parse: shared_buffers_percentage=${JSON.stringify(row.setting)} is not a number`,
+      );
     }
-    return { name: 'shared_buffers', setting: String(sharedBuffersPages(pct, memoryBytes)), vartype: 'integer' };
+    return {
+      name: 'shared_buffers',
+      setting: String(sharedBuffersPages(pct, memoryBytes)),
+      vartype: 'integer',
+    };
   }
   // work_mem is reported to the platform in MB (activeConfig), so a bare number is MB.
-  if (row.name === 'work_mem' && (typeof row.setting === 'number' || /^\s*\d+\s*$/.test(String(row.setting)))) {
+  if (
+    row.name === 'work_mem' &&
+    (typeof row.setting === 'number' || /^\s*\d+\s*$/.test(String(row.setting)))
+  ) {
     return { ...row, setting: `${String(row.setting).trim()}MB`, vartype: 'integer', unit: 'MB' };
   }
   return row;
@@ -93,7 +103,9 @@ export function knobProblems(changes: readonly PlannedChange[], memoryBytes: num
       }
     } else if (c.name === 'work_mem') {
       if (n % 1024 !== 0 || n / 1024 < WORK_MEM_MB.min || n / 1024 > WORK_MEM_MB.max) {
-        problems.push(`work_mem=${c.proposed}kB: Aiven takes work_mem in whole MB from ${WORK_MEM_MB.min} to ${WORK_MEM_MB.max}`);
+        problems.push(
+          `work_mem=${c.proposed}kB: Aiven takes work_mem in whole MB from ${WORK_MEM_MB.min} to ${WORK_MEM_MB.max}`,
+        );
       }
     } else if (!Number.isInteger(n)) {
       problems.push(`${c.name}=${c.proposed}: Aiven takes an integer`);

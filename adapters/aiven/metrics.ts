@@ -45,7 +45,8 @@ export function hardwareMetrics(tables: Record<string, MetricTable>): Metric[] {
   }
   const read = masterValue(tables.diskio_read);
   const write = masterValue(tables.diskio_writes);
-  if (read !== undefined && write !== undefined) out.push({ key: 'node_disk_iops_total', type: 'float', value: read + write });
+  if (read !== undefined && write !== undefined)
+    out.push({ key: 'node_disk_iops_total', type: 'float', value: read + write });
   return out;
 }
 
@@ -65,7 +66,6 @@ export class AivenMetricsCache {
     private readonly resolutionMs: number,
     private readonly now: () => number = Date.now,
   ) {}
-
 
   async get(signal: AbortSignal): Promise<{ at: number; tables: Record<string, MetricTable> }> {
     if (this.last && this.now() - this.last.at < this.resolutionMs) return this.last;

@@ -105,7 +105,7 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 function int64(v: unknown): number | null {
-  const raw = v !== null && typeof v === 'object' && 'value' in v ? (v as { value: unknown }).value : v;
+  const raw = v !== null && typeof v === 'object' && 'value' in v ? v.value : v;
   if (raw === null || raw === undefined || raw === '') return null;
   const n = Number(raw);
   return Number.isFinite(n) ? n : null;
@@ -116,7 +116,10 @@ function int64(v: unknown): number | null {
  * failure there rejects every method's stub promise, most of which nobody awaits (an unhandled
  * rejection). Token refreshes later fail per request and are reported per call.
  */
-export async function createCloudSqlApi(target: CloudSqlTarget, now: () => number = Date.now): Promise<CloudSqlApi> {
+export async function createCloudSqlApi(
+  target: CloudSqlTarget,
+  now: () => number = Date.now,
+): Promise<CloudSqlApi> {
   const auth = new GoogleAuth({ scopes: SCOPES });
   try {
     await auth.getClient();
@@ -169,7 +172,9 @@ export async function createCloudSqlApi(target: CloudSqlTarget, now: () => numbe
       return (list.items ?? []).map((f) => ({
         name: f.name ?? '',
         requiresRestart: Boolean(
-          f.requiresRestart && typeof f.requiresRestart === 'object' ? f.requiresRestart.value : f.requiresRestart,
+          f.requiresRestart && typeof f.requiresRestart === 'object'
+            ? f.requiresRestart.value
+            : f.requiresRestart,
         ),
         min: int64(f.minValue),
         max: int64(f.maxValue),
@@ -195,7 +200,10 @@ export async function createCloudSqlApi(target: CloudSqlTarget, now: () => numbe
       );
       const point = series[0]?.points?.[0]?.value;
       if (series.length !== 1 || !point) {
-        throw googleCallError('timeSeries.list', new Error(`expected one series of ${metricType}, got ${series.length}`));
+        throw googleCallError(
+          'timeSeries.list',
+          new Error(`expected one series of ${metricType}, got ${series.length}`),
+        );
       }
       const v = point.doubleValue ?? point.int64Value;
       const n = Number(v);

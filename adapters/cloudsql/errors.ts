@@ -5,13 +5,7 @@
  * never on the text. gRPC status codes: https://grpc.github.io/grpc/core/md_doc_statuscodes.html
  */
 export type GoogleErrorKind =
-  | 'credentials'
-  | 'permission'
-  | 'not-found'
-  | 'busy'
-  | 'garbage'
-  | 'unauthenticated'
-  | 'other';
+  'credentials' | 'permission' | 'not-found' | 'busy' | 'garbage' | 'unauthenticated' | 'other';
 
 /** IAM permission and a predefined role that grants it, per call. */
 export const CALL_PERMISSIONS: Readonly<Record<string, { permission: string; role: string }>> = {
@@ -51,7 +45,10 @@ interface GoogleErrorBody {
 
 function parseBody(data: unknown): GoogleErrorBody | undefined {
   if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {
-    const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    const bytes =
+      data instanceof ArrayBuffer
+        ? new Uint8Array(data)
+        : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     return parseBody(new TextDecoder().decode(bytes));
   }
   if (typeof data === 'string') {
@@ -61,7 +58,7 @@ function parseBody(data: unknown): GoogleErrorBody | undefined {
       return undefined;
     }
   }
-  return data !== null && typeof data === 'object' ? (data as GoogleErrorBody) : undefined;
+  return data !== null && typeof data === 'object' ? data : undefined;
 }
 
 function failure(err: unknown): Failure {
@@ -77,16 +74,25 @@ function failure(err: unknown): Failure {
   const body = (parseBody(e.response?.data) ?? parseBody(e.message))?.error;
   const reasons: string[] = [];
   for (const list of [e.errors, body?.errors]) {
-    for (const x of Array.isArray(list) ? list : []) if (typeof x?.reason === 'string') reasons.push(x.reason);
+    for (const x of Array.isArray(list) ? list : [])
+      if (typeof x?.reason === 'string') reasons.push(x.reason);
   }
   if (typeof e.reason === 'string') reasons.push(e.reason);
   const http =
-    typeof e.response?.status === 'number' ? e.response.status : typeof body?.code === 'number' ? body.code : undefined;
+    typeof e.response?.status === 'number'
+      ? e.response.status
+      : typeof body?.code === 'number'
+        ? body.code
+        : undefined;
   const status = typeof body?.status === 'string' ? body.status : undefined;
   // A GaxiosError carries the HTTP status in `code`; a GoogleError carries the gRPC code.
   const grpc = e.response === undefined && typeof e.code === 'number' ? e.code : undefined;
   const message =
-    typeof body?.message === 'string' ? body.message : typeof e.message === 'string' ? e.message.trim() : String(err);
+    typeof body?.message === 'string'
+      ? body.message
+      : typeof e.message === 'string'
+        ? e.message.trim()
+        : String(err);
   return { http, grpc, status, message, reasons };
 }
 
@@ -104,18 +110,27 @@ export function googleCallError(call: string, err: unknown): GoogleCallError {
     );
   }
   if (err instanceof SyntaxError || (f.http !== undefined && f.http < 300)) {
-    return new GoogleCallError(call, 'garbage', `the API answered with something that is not JSON (${text})`, {
-      cause: err,
-    });
+    return new GoogleCallError(
+      call,
+      'garbage',
+      `the API answered with something that is not JSON (${text})`,
+      {
+        cause: err,
+      },
+    );
   }
   const status = f.http ? `HTTP ${f.http}${f.status ? ` ${f.status}` : ''}: ` : '';
   if (f.reasons.includes('operationInProgress')) {
-    return new GoogleCallError(call, 'busy', `another operation is in progress (${status}${text})`, { cause: err });
+    return new GoogleCallError(call, 'busy', `another operation is in progress (${status}${text})`, {
+      cause: err,
+    });
   }
   if (f.http === 403 || f.grpc === PERMISSION_DENIED) {
     const need = CALL_PERMISSIONS[call];
     const hint = need ? ` (needs IAM permission ${need.permission}, e.g. role ${need.role})` : '';
-    return new GoogleCallError(call, 'permission', `permission denied${hint}: ${status}${text}`, { cause: err });
+    return new GoogleCallError(call, 'permission', `permission denied${hint}: ${status}${text}`, {
+      cause: err,
+    });
   }
   if (f.http === 404 || f.grpc === NOT_FOUND) {
     return new GoogleCallError(call, 'not-found', `not found: ${status}${text}`, { cause: err });

@@ -8,7 +8,10 @@ import type { ApplyPlan, PlannedChange } from '../../src/apply/types.js';
 import type { DatabaseFlag, FlagInfo } from './client.js';
 
 /** The existing list with each change set (replaced in place, or appended), order kept. */
-export function mergeFlags(existing: readonly DatabaseFlag[], changes: readonly PlannedChange[]): DatabaseFlag[] {
+export function mergeFlags(
+  existing: readonly DatabaseFlag[],
+  changes: readonly PlannedChange[],
+): DatabaseFlag[] {
   const next = existing.map((f) => ({ ...f }));
   for (const c of changes) {
     const found = next.find((f) => f.name === c.name);
@@ -20,7 +23,9 @@ export function mergeFlags(existing: readonly DatabaseFlag[], changes: readonly 
 
 export function sameFlags(a: readonly DatabaseFlag[], b: readonly DatabaseFlag[]): boolean {
   const key = (l: readonly DatabaseFlag[]) =>
-    JSON.stringify([...l].map((f) => [f.name, f.value]).sort(([x], [y]) => String(x).localeCompare(String(y))));
+    JSON.stringify(
+      [...l].map((f) => [f.name, f.value]).sort(([x], [y]) => String(x).localeCompare(String(y))),
+    );
   return key(a) === key(b);
 }
 
@@ -45,11 +50,15 @@ export function flagProblems(
     }
     const n = Number(c.proposed);
     if (c.vartype === 'integer' && Number.isFinite(n)) {
-      if (flag.min !== null && n < flag.min) problems.push(`${c.name}=${c.proposed} is below Cloud SQL's minimum ${flag.min}`);
-      if (flag.max !== null && n > flag.max) problems.push(`${c.name}=${c.proposed} is above Cloud SQL's maximum ${flag.max}`);
+      if (flag.min !== null && n < flag.min)
+        problems.push(`${c.name}=${c.proposed} is below Cloud SQL's minimum ${flag.min}`);
+      if (flag.max !== null && n > flag.max)
+        problems.push(`${c.name}=${c.proposed} is above Cloud SQL's maximum ${flag.max}`);
     }
     if (flag.requiresRestart && !allowRestart) {
-      problems.push(`${c.name}: Cloud SQL restarts the instance to change this flag, and allow_restart is false`);
+      problems.push(
+        `${c.name}: Cloud SQL restarts the instance to change this flag, and allow_restart is false`,
+      );
     }
   }
   return problems;

@@ -57,7 +57,11 @@ export function hardwareMetrics(r: Readings, totals: OpTotals): Metric[] {
     add('node_disk_io_ops_total', 'int', Math.round(totals.read + totals.write));
   }
   add('node_disk_size', 'bytes', r.diskQuota === undefined ? undefined : Math.round(r.diskQuota));
-  add('node_disk_used_percentage', 'percentage', r.diskUtilization === undefined ? undefined : r.diskUtilization * 100);
+  add(
+    'node_disk_used_percentage',
+    'percentage',
+    r.diskUtilization === undefined ? undefined : r.diskUtilization * 100,
+  );
   add('node_net_receive_count', 'int', r.netReceived === undefined ? undefined : Math.round(r.netReceived));
   add('node_net_send_count', 'int', r.netSent === undefined ? undefined : Math.round(r.netSent));
   const quota = r.memoryQuota;
@@ -66,7 +70,8 @@ export function hardwareMetrics(r: Readings, totals: OpTotals): Metric[] {
     r.memoryFreePercent !== undefined && r.memoryCachePercent !== undefined
       ? r.memoryFreePercent + r.memoryCachePercent
       : undefined;
-  if (quota !== undefined && usage !== undefined) add('node_memory_used', 'bytes', Math.round((quota * usage) / 100));
+  if (quota !== undefined && usage !== undefined)
+    add('node_memory_used', 'bytes', Math.round((quota * usage) / 100));
   add('node_memory_used_percentage', 'percentage', usage);
   if (quota !== undefined && available !== undefined) {
     add('node_memory_freeable', 'bytes', Math.round((quota * available) / 100));
@@ -81,7 +86,8 @@ export function cloudSqlHardwareCollector(api: CloudSqlApi, log: Logger): Metric
     key: 'hardware',
     async collect(signal) {
       const readings = await fetchReadings(api, HARDWARE_READINGS, signal, log);
-      if (Object.keys(readings).length === 0) throw new Error('cloudsql: every Cloud Monitoring reading failed');
+      if (Object.keys(readings).length === 0)
+        throw new Error('cloudsql: every Cloud Monitoring reading failed');
       return hardwareMetrics(readings, totals);
     },
   };

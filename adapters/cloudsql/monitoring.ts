@@ -64,7 +64,10 @@ export async function fetchReadings(
       try {
         out[name] = await api.latestPoint(metricType(name), READINGS[name].component, child.signal);
       } catch (err) {
-        log?.debug({ metric: metricType(name), err: err instanceof Error ? err.message : String(err) }, 'cloud monitoring reading failed');
+        log?.debug(
+          { metric: metricType(name), err: err instanceof Error ? err.message : String(err) },
+          'cloud monitoring reading failed',
+        );
       }
     }),
   ).finally(() => signal.removeEventListener('abort', onAbort));

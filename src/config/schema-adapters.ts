@@ -40,7 +40,7 @@ const cloudsql = z
     project_id: text('Google Cloud project id (required).'),
     database_name: text('Cloud SQL instance name (required).'),
     api_endpoint: baseUrl(
-      'Base URL replacing sqladmin.googleapis.com and monitoring.googleapis.com (private or sovereign endpoints); empty = Google\'s.',
+      "Base URL replacing sqladmin.googleapis.com and monitoring.googleapis.com (private or sovereign endpoints); empty = Google's.",
     ),
   })
   .prefault({})

@@ -36,7 +36,12 @@ beforeAll(async () => {
     FakePlatform.start(),
     FakePlatform.start(),
   ]);
-  gcp.addInstance({ project: 'e2e-project', name: 'e2e-instance', databaseVersion: 'POSTGRES_17', cluster: gcpPg });
+  gcp.addInstance({
+    project: 'e2e-project',
+    name: 'e2e-instance',
+    databaseVersion: 'POSTGRES_17',
+    cluster: gcpPg,
+  });
   for (const [type, value, component] of [
     ['cpu/reserved_cores', 4],
     ['cpu/utilization', 0.2],
@@ -97,18 +102,36 @@ async function runCloudSql(): Promise<void> {
     GCE_METADATA_HOST: gcp.metadataHost,
   });
   agents.push(agent);
-  const applied = await agent.waitForLog((l) => l.msg === 'configuration applied' && l.action === 'reload', 30_000);
+  const applied = await agent.waitForLog(
+    (l) => l.msg === 'configuration applied' && l.action === 'reload',
+    30_000,
+  );
   expect(applied.knobs).toEqual(['work_mem=49152']);
   expect(await setting(gcpPg, 'work_mem')).toBe('49152');
   expect(gcp.instance('e2e-project', 'e2e-instance').flags).toEqual([{ name: 'work_mem', value: '49152' }]);
-  await gcpPlatform.waitFor((rs) => rs.some((r) => r.endpoint === 'metrics' && (r.body as { metrics: Record<string, unknown> }).metrics.node_cpu_usage !== undefined), 15_000);
-  const info = gcpPlatform.requests('system-info').at(-1)?.body as { system_info: Record<string, { value: unknown }> };
+  await gcpPlatform.waitFor(
+    (rs) =>
+      rs.some(
+        (r) =>
+          r.endpoint === 'metrics' &&
+          (r.body as { metrics: Record<string, unknown> }).metrics.node_cpu_usage !== undefined,
+      ),
+    15_000,
+  );
+  const info = gcpPlatform.requests('system-info').at(-1)?.body as {
+    system_info: Record<string, { value: unknown }>;
+  };
   expect(info.system_info.node_cpu_count?.value).toBe(4);
   expect(info.system_info.node_memory_total?.value).toBe(16 * GIB);
   gcp.setMetric(`${M}memory/components`, 97, 'Usage');
   const guard = await gcpPlatform.waitFor((rs) => rs.some((r) => r.endpoint === 'guardrails'), 15_000);
-  expect(guard.find((r) => r.endpoint === 'guardrails')?.body).toMatchObject({ level: 'critical', type: 'memory' });
-  expect(gcp.requests('GET', '/computeMetadata/v1/instance/service-accounts/default/token').length).toBeGreaterThan(0);
+  expect(guard.find((r) => r.endpoint === 'guardrails')?.body).toMatchObject({
+    level: 'critical',
+    type: 'memory',
+  });
+  expect(
+    gcp.requests('GET', '/computeMetadata/v1/instance/service-accounts/default/token').length,
+  ).toBeGreaterThan(0);
   expect((await agent.stop()).code).toBe(0);
   expect(gcpPlatform.violations).toEqual([]);
 }
@@ -117,7 +140,13 @@ async function runAiven(): Promise<void> {
   aivenPlatform.setRecommendation([
     {
       config: [
-        { name: 'shared_buffers_percentage', setting: 25, unit: 'percentage', vartype: 'real', context: 'service' },
+        {
+          name: 'shared_buffers_percentage',
+          setting: 25,
+          unit: 'percentage',
+          vartype: 'real',
+          context: 'service',
+        },
         { name: 'work_mem', setting: 32, unit: 'MB', vartype: 'integer', context: 'service' },
       ],
       knobs_overrides: ['shared_buffers_percentage', 'work_mem'],
@@ -134,12 +163,18 @@ async function runAiven(): Promise<void> {
     DBT_AIVEN_METRIC_RESOLUTION_SECONDS: '1',
   });
   agents.push(agent);
-  const applied = await agent.waitForLog((l) => l.msg === 'configuration applied' && l.action === 'restart', 30_000);
+  const applied = await agent.waitForLog(
+    (l) => l.msg === 'configuration applied' && l.action === 'restart',
+    30_000,
+  );
   expect(applied.knobs).toEqual(expect.arrayContaining([`shared_buffers=${(2048 * 1024 * 0.25) / 8}`]));
   expect(await setting(aivenPg, 'shared_buffers')).toBe(String((2048 * 1024 * 0.25) / 8));
   expect(await setting(aivenPg, 'work_mem')).toBe(String(32 * 1024));
   expect(aivenPg.postmasterPid()).not.toBe(pidBefore);
-  expect(aiven.service('e2e-project', 'e2e-service').userConfig).toEqual({ shared_buffers_percentage: 25, work_mem: 32 });
+  expect(aiven.service('e2e-project', 'e2e-service').userConfig).toEqual({
+    shared_buffers_percentage: 25,
+    work_mem: 32,
+  });
   const config = await aivenPlatform.waitFor(
     (rs) => rs.some((r) => r.endpoint === 'configurations' && r.method === 'POST'),
     15_000,
@@ -150,7 +185,10 @@ async function runAiven(): Promise<void> {
   expect(posted.config[0]?.name).toBe('shared_buffers_percentage');
   aiven.service('e2e-project', 'e2e-service').metrics = { mem_usage: 96, mem_available: 4 };
   const guard = await aivenPlatform.waitFor((rs) => rs.some((r) => r.endpoint === 'guardrails'), 15_000);
-  expect(guard.find((r) => r.endpoint === 'guardrails')?.body).toMatchObject({ level: 'critical', type: 'memory' });
+  expect(guard.find((r) => r.endpoint === 'guardrails')?.body).toMatchObject({
+    level: 'critical',
+    type: 'memory',
+  });
   expect(agent.stdout() + agent.stderr()).not.toContain(aiven.token);
   expect((await agent.stop()).code).toBe(0);
   expect(aivenPlatform.violations).toEqual([]);

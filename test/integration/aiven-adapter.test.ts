@@ -71,7 +71,14 @@ describe(`aiven adapter (Aiven API simulation, PostgreSQL ${major})`, () => {
       nodeMemoryMb: MEMORY_MB,
       nodeCpuCount: 2,
       userConfig: { pg: { bgwriter_lru_maxpages: 100 }, pg_stat_monitor_enable: false },
-      metrics: { cpu_usage: 12.5, mem_usage: 40, mem_available: 60, diskio_read: 3, diskio_writes: 7, load_average: 0.5 },
+      metrics: {
+        cpu_usage: 12.5,
+        mem_usage: 40,
+        mem_available: 60,
+        diskio_read: 3,
+        diskio_writes: 7,
+        load_average: 0.5,
+      },
     });
     db = createDb({ connectionUrl: cluster.url });
     version = await serverVersion(db);
@@ -92,9 +99,19 @@ describe(`aiven adapter (Aiven API simulation, PostgreSQL ${major})`, () => {
 
   it('reads system info, the Aiven-shaped active config, hardware metrics and the guardrail', async () => {
     const info = Object.fromEntries((await adapter.systemInfo(signal())).map((m) => [m.key, m.value]));
-    expect(info).toMatchObject({ node_cpu_count: 2, node_memory_total: MEMORY_MB * 1024 * 1024, pg_version: version.short });
+    expect(info).toMatchObject({
+      node_cpu_count: 2,
+      node_memory_total: MEMORY_MB * 1024 * 1024,
+      pg_version: version.short,
+    });
     const rows = await adapter.activeConfig(signal());
-    expect(rows[0]).toEqual({ name: 'shared_buffers_percentage', setting: 20, unit: 'percentage', vartype: 'real', context: 'service' });
+    expect(rows[0]).toEqual({
+      name: 'shared_buffers_percentage',
+      setting: 20,
+      unit: 'percentage',
+      vartype: 'real',
+      context: 'service',
+    });
     expect(rows.find((r) => r.name === 'work_mem')).toEqual({
       name: 'work_mem',
       setting: Number(await setting('work_mem')) / 1024,
@@ -152,7 +169,9 @@ describe(`aiven adapter (Aiven API simulation, PostgreSQL ${major})`, () => {
     expect(result.action).toBe('restart');
     expect(cluster.postmasterPid()).not.toBe(pidBefore);
     expect(await setting('shared_buffers')).toBe(String((MEMORY_MB * 1024 * 0.25) / 8)); // 8kB pages
-    expect(sim.requests('PUT', SERVICE_PATH)[0]?.body).toEqual({ user_config: { shared_buffers_percentage: 25 } });
+    expect(sim.requests('PUT', SERVICE_PATH)[0]?.body).toEqual({
+      user_config: { shared_buffers_percentage: 25 },
+    });
     expect(sim.requests('GET', SERVICE_PATH).length).toBeGreaterThan(1); // polled through REBUILDING
     const rows = await adapter.activeConfig(signal());
     expect(rows[0]?.setting).toBe(25);
@@ -160,7 +179,9 @@ describe(`aiven adapter (Aiven API simulation, PostgreSQL ${major})`, () => {
 
   it('refuses without allow_restart, and refuses a batch with a knob Aiven cannot set, sending nothing', async () => {
     const noRestart = await createAdapter({ DBT_POSTGRESQL_ALLOW_RESTART: 'false' });
-    const err = await noRestart.settings.apply(proposal({ shared_buffers_percentage: 30 }, 'restart')).catch((e: unknown) => e);
+    const err = await noRestart.settings
+      .apply(proposal({ shared_buffers_percentage: 30 }, 'restart'))
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RestartNotAllowedError);
 
     const before = await setting('work_mem');
@@ -169,7 +190,9 @@ describe(`aiven adapter (Aiven API simulation, PostgreSQL ${major})`, () => {
       .catch((e: unknown) => e);
     expect(bad).toBeInstanceOf(ConfigApplyError);
     expect((bad as Error).message).toContain('random_page_cost cannot be changed on Aiven');
-    const range = await adapter.settings.apply(proposal({ shared_buffers_percentage: 75 }, 'restart')).catch((e: unknown) => e);
+    const range = await adapter.settings
+      .apply(proposal({ shared_buffers_percentage: 75 }, 'restart'))
+      .catch((e: unknown) => e);
     expect((range as Error).message).toContain("Aiven's shared_buffers_percentage takes 20–60 %");
     expect(await setting('work_mem')).toBe(before);
     expect(sim.requests('PUT')).toEqual([]);
@@ -190,9 +213,16 @@ describe(`aiven adapter (Aiven API simulation, PostgreSQL ${major})`, () => {
     expect(sim.service(PROJECT, SERVICE).userConfig).toEqual(configBefore);
 
     sim.clearRequests();
-    sim.fail('service.update', { status: 403, body: { message: 'Not allowed', errors: [{ message: 'Not allowed', status: 403 }] } });
-    const denied = await adapter.settings.apply(proposal({ work_mem: 16 }, 'reload')).catch((e: unknown) => e);
-    expect((denied as Error).message).toContain('aiven: service.update: permission denied (HTTP 403: Not allowed)');
+    sim.fail('service.update', {
+      status: 403,
+      body: { message: 'Not allowed', errors: [{ message: 'Not allowed', status: 403 }] },
+    });
+    const denied = await adapter.settings
+      .apply(proposal({ work_mem: 16 }, 'reload'))
+      .catch((e: unknown) => e);
+    expect((denied as Error).message).toContain(
+      'aiven: service.update: permission denied (HTTP 403: Not allowed)',
+    );
     expect((denied as Error).message).toContain('developer or admin');
     expect(await setting('work_mem')).toBe(before.work_mem);
   });
@@ -205,12 +235,18 @@ describe(`aiven adapter (Aiven API simulation, PostgreSQL ${major})`, () => {
     );
     const refused = await createAdapter({ DBT_AIVEN_API_TOKEN: 'wrong-token' }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(ConfigError);
-    expect((refused as Error).message).toMatch(/^aiven\.AIVEN_API_TOKEN \(env: DBT_AIVEN_API_TOKEN\): aiven: service\.get: permission denied/);
+    expect((refused as Error).message).toMatch(
+      /^aiven\.AIVEN_API_TOKEN \(env: DBT_AIVEN_API_TOKEN\): aiven: service\.get: permission denied/,
+    );
     expect((refused as Error).message).not.toContain('wrong-token');
     const none = await createAdapter({ DBT_AIVEN_API_TOKEN: '' }).catch((e: unknown) => e);
-    expect((none as Error).message).toBe('aiven.AIVEN_API_TOKEN (env: DBT_AIVEN_API_TOKEN): required for --aiven');
+    expect((none as Error).message).toBe(
+      'aiven.AIVEN_API_TOKEN (env: DBT_AIVEN_API_TOKEN): required for --aiven',
+    );
     sim.fail('service.get', { garbage: true }, 1);
     const garbage = await createAdapter().catch((e: unknown) => e);
-    expect((garbage as Error).message).toMatch(/^aiven: service.get: the API answered with something that is not JSON/);
+    expect((garbage as Error).message).toMatch(
+      /^aiven: service.get: the API answered with something that is not JSON/,
+    );
   });
 });

@@ -61,7 +61,13 @@ describe(`cloudsql adapter (Google API simulation, PostgreSQL ${major})`, () => 
       searchPaths: [],
       collectors: [],
     });
-    const a = await cloudsql.create({ config, db, pgVersion: version, log: silentLogger(), env: process.env });
+    const a = await cloudsql.create({
+      config,
+      db,
+      pgVersion: version,
+      log: silentLogger(),
+      env: process.env,
+    });
     opened.push(a);
     return a;
   }
@@ -102,7 +108,7 @@ describe(`cloudsql adapter (Google API simulation, PostgreSQL ${major})`, () => 
   });
 
   afterAll(async () => {
-    await Promise.all(opened.map((a) => a.close?.()));
+    for (const a of opened) await a.close?.();
     await db?.end();
     await sim?.close();
     await cluster?.destroy();
@@ -165,7 +171,9 @@ describe(`cloudsql adapter (Google API simulation, PostgreSQL ${major})`, () => 
 
   it('applies a reload batch as one patch that keeps the existing flags, retrying while another operation runs', async () => {
     sim.busyFor(2);
-    const result = await adapter.settings.apply(proposal({ work_mem: 65536, random_page_cost: 1.1 }, 'reload'));
+    const result = await adapter.settings.apply(
+      proposal({ work_mem: 65536, random_page_cost: 1.1 }, 'reload'),
+    );
     expect(result.action).toBe('reload');
     expect(await setting('work_mem')).toBe('65536');
     expect(await setting('random_page_cost')).toBe('1.1');
@@ -191,18 +199,25 @@ describe(`cloudsql adapter (Google API simulation, PostgreSQL ${major})`, () => 
   it('applies a restart batch: Cloud SQL restarts the instance within the operation', async () => {
     const pidBefore = cluster.postmasterPid();
     const target = Number(await setting('shared_buffers')) === 32768 ? 16384 : 32768;
-    const result = await adapter.settings.apply(proposal({ shared_buffers: target, work_mem: 8192 }, 'restart'));
+    const result = await adapter.settings.apply(
+      proposal({ shared_buffers: target, work_mem: 8192 }, 'restart'),
+    );
     expect(result.action).toBe('restart');
     expect(cluster.postmasterPid()).not.toBe(pidBefore);
     expect(await setting('shared_buffers')).toBe(String(target));
     expect(await setting('work_mem')).toBe('8192');
-    expect(sim.instance(PROJECT, INSTANCE).flags).toContainEqual({ name: 'shared_buffers', value: String(target) });
+    expect(sim.instance(PROJECT, INSTANCE).flags).toContainEqual({
+      name: 'shared_buffers',
+      value: String(target),
+    });
   });
 
   it('refuses a restart batch without allow_restart, and a batch with a knob Cloud SQL lacks, before any patch', async () => {
     const noRestart = await createAdapter({ DBT_POSTGRESQL_ALLOW_RESTART: 'false' });
     const before = await setting('shared_buffers');
-    const err = await noRestart.settings.apply(proposal({ shared_buffers: 20000 }, 'restart')).catch((e: unknown) => e);
+    const err = await noRestart.settings
+      .apply(proposal({ shared_buffers: 20000 }, 'restart'))
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RestartNotAllowedError);
     expect(await setting('shared_buffers')).toBe(before);
 
@@ -211,7 +226,9 @@ describe(`cloudsql adapter (Google API simulation, PostgreSQL ${major})`, () => 
       .apply(proposal({ work_mem: 4096, backend_flush_after: 64 }, 'reload'))
       .catch((e: unknown) => e);
     expect(bad).toBeInstanceOf(ConfigApplyError);
-    expect((bad as Error).message).toContain(`backend_flush_after is not a Cloud SQL database flag for POSTGRES_${major}`);
+    expect((bad as Error).message).toContain(
+      `backend_flush_after is not a Cloud SQL database flag for POSTGRES_${major}`,
+    );
     expect(await setting('work_mem')).toBe(workMem);
     expect(sim.requests('PATCH')).toEqual([]);
   });
@@ -220,7 +237,9 @@ describe(`cloudsql adapter (Google API simulation, PostgreSQL ${major})`, () => 
     const flagsBefore = structuredClone(sim.instance(PROJECT, INSTANCE).flags);
     const workMem = await setting('work_mem');
     sim.failNextOperation('simulated internal failure');
-    const err = await adapter.settings.apply(proposal({ work_mem: 12345 }, 'reload')).catch((e: unknown) => e);
+    const err = await adapter.settings
+      .apply(proposal({ work_mem: 12345 }, 'reload'))
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigApplyError);
     expect((err as Error).message).toMatch(/operation .* failed: INTERNAL_ERROR: simulated internal failure/);
     expect((err as Error).message).toContain('rolled back');
@@ -230,7 +249,9 @@ describe(`cloudsql adapter (Google API simulation, PostgreSQL ${major})`, () => 
 
     sim.clearRequests();
     sim.deny('instances.patch');
-    const denied = await adapter.settings.apply(proposal({ work_mem: 23456 }, 'reload')).catch((e: unknown) => e);
+    const denied = await adapter.settings
+      .apply(proposal({ work_mem: 23456 }, 'reload'))
+      .catch((e: unknown) => e);
     expect((denied as Error).message).toContain(
       'cloudsql: instances.patch: permission denied (needs IAM permission cloudsql.instances.update, e.g. role roles/cloudsql.editor)',
     );
@@ -240,13 +261,17 @@ describe(`cloudsql adapter (Google API simulation, PostgreSQL ${major})`, () => 
   });
 
   it('refuses to start on a missing instance, a denied read or a garbage answer, with clear errors', async () => {
-    const missing = await createAdapter({ DBT_GCP_DATABASE_NAME: 'no-such-instance' }).catch((e: unknown) => e);
+    const missing = await createAdapter({ DBT_GCP_DATABASE_NAME: 'no-such-instance' }).catch(
+      (e: unknown) => e,
+    );
     expect(missing).toBeInstanceOf(ConfigError);
     expect((missing as Error).message).toBe(
       `cloudsql.database_name (env: DBT_GCP_DATABASE_NAME): no Cloud SQL instance "no-such-instance" in project "${PROJECT}" (cloudsql.project_id (env: DBT_GCP_PROJECT_ID))`,
     );
     const unset = await createAdapter({ DBT_GCP_PROJECT_ID: '' }).catch((e: unknown) => e);
-    expect((unset as Error).message).toContain('cloudsql.project_id (env: DBT_GCP_PROJECT_ID): required for --cloudsql');
+    expect((unset as Error).message).toContain(
+      'cloudsql.project_id (env: DBT_GCP_PROJECT_ID): required for --cloudsql',
+    );
 
     sim.deny('instances.get', 1);
     const denied = await createAdapter().catch((e: unknown) => e);
@@ -255,6 +280,8 @@ describe(`cloudsql adapter (Google API simulation, PostgreSQL ${major})`, () => 
     );
     sim.fail('instances.get', { garbage: true }, 1);
     const garbage = await createAdapter().catch((e: unknown) => e);
-    expect((garbage as Error).message).toMatch(/^cloudsql: instances.get: the API answered with something that is not JSON/);
+    expect((garbage as Error).message).toMatch(
+      /^cloudsql: instances.get: the API answered with something that is not JSON/,
+    );
   });
 });

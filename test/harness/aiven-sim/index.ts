@@ -149,7 +149,9 @@ export class AivenSim {
         const pg = { ...((svc.userConfig.pg as Record<string, unknown>) ?? {}) };
         for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
           if (pg[k] === v) continue;
-          statements.push(v === null ? `ALTER SYSTEM RESET ${k}` : `ALTER SYSTEM SET ${k} = ${quote(String(v))}`);
+          statements.push(
+            v === null ? `ALTER SYSTEM RESET ${k}` : `ALTER SYSTEM SET ${k} = ${quote(JSON.stringify(v))}`,
+          );
           if (v === null) delete pg[k];
           else pg[k] = v;
         }
@@ -158,10 +160,14 @@ export class AivenSim {
       }
       if (svc.userConfig[key] === value) continue;
       if (key === 'work_mem') {
-        statements.push(value === null ? 'ALTER SYSTEM RESET work_mem' : `ALTER SYSTEM SET work_mem = '${Number(value)}MB'`);
+        statements.push(
+          value === null ? 'ALTER SYSTEM RESET work_mem' : `ALTER SYSTEM SET work_mem = '${Number(value)}MB'`,
+        );
       } else {
         const pages = Math.round(((Number(value) / 100) * svc.nodeMemoryMb * 1024 * 1024) / 8192);
-        statements.push(value === null ? 'ALTER SYSTEM RESET shared_buffers' : `ALTER SYSTEM SET shared_buffers = ${pages}`);
+        statements.push(
+          value === null ? 'ALTER SYSTEM RESET shared_buffers' : `ALTER SYSTEM SET shared_buffers = ${pages}`,
+        );
         restart = true;
       }
       if (value === null) delete svc.userConfig[key];

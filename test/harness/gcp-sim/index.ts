@@ -20,12 +20,7 @@ import { json, SimServer, type SimFailure, type SimRequest } from '../sim-server
 import { flagJson, SIM_FLAGS } from './flags.js';
 
 export type GcpOperation =
-  | 'token'
-  | 'instances.get'
-  | 'instances.patch'
-  | 'operations.get'
-  | 'flags.list'
-  | 'timeSeries.list';
+  'token' | 'instances.get' | 'instances.patch' | 'operations.get' | 'flags.list' | 'timeSeries.list';
 
 export interface SimInstance {
   project: string;
@@ -129,7 +124,11 @@ export class GcpSim {
       op === 'timeSeries.list'
         ? 'Permission monitoring.timeSeries.list denied (or the resource may not exist).'
         : 'The client is not authorized to make this request.';
-    this.http.fail(op, { status: 403, body: googleError(403, message, 'notAuthorized', 'PERMISSION_DENIED') }, times);
+    this.http.fail(
+      op,
+      { status: 403, body: googleError(403, message, 'notAuthorized', 'PERMISSION_DENIED') },
+      times,
+    );
   }
 
   reset(): void {
@@ -157,7 +156,7 @@ export class GcpSim {
     await this.http.close();
   }
 
-  private async route(r: SimRequest, res: http.ServerResponse): Promise<void> {
+  private route(r: SimRequest, res: http.ServerResponse): void {
     if (r.path.startsWith('/computeMetadata/')) return this.metadata(r, res);
     if (r.headers.authorization !== `Bearer ${this.token}`) {
       const message = 'Request had invalid authentication credentials.';
@@ -181,7 +180,11 @@ export class GcpSim {
       if (this.http.failed('operations.get', res)) return;
       const op = this.operations.get(m[2] ?? '');
       if (!op || op.project !== m[1]) {
-        return json(res, 404, googleError(404, 'The operation does not exist.', 'operationDoesNotExist', 'NOT_FOUND'));
+        return json(
+          res,
+          404,
+          googleError(404, 'The operation does not exist.', 'operationDoesNotExist', 'NOT_FOUND'),
+        );
       }
       return json(res, 200, operationJson(op));
     }
@@ -200,7 +203,8 @@ export class GcpSim {
 
   private metadata(r: SimRequest, res: http.ServerResponse): void {
     const headers = { 'Metadata-Flavor': 'Google' };
-    if (r.headers['metadata-flavor'] !== 'Google') return json(res, 403, { error: 'Missing Metadata-Flavor' });
+    if (r.headers['metadata-flavor'] !== 'Google')
+      return json(res, 403, { error: 'Missing Metadata-Flavor' });
     if (r.path === '/computeMetadata/v1/instance/service-accounts/default/token') {
       if (this.http.failed('token', res)) return;
       return json(res, 200, { access_token: this.token, expires_in: 3599, token_type: 'Bearer' }, headers);
@@ -225,9 +229,14 @@ export class GcpSim {
     const settings = (body as { settings?: { databaseFlags?: unknown; userLabels?: unknown } })?.settings;
     const flags = settings?.databaseFlags;
     // A map field in a patch replaces the whole map (an empty map clears every label).
-    if (settings?.userLabels !== undefined) inst.userLabels = { ...(settings.userLabels as Record<string, string>) };
+    if (settings?.userLabels !== undefined)
+      inst.userLabels = { ...(settings.userLabels as Record<string, string>) };
     if (!Array.isArray(flags)) {
-      return json(res, 400, googleError(400, 'Invalid request: settings.databaseFlags missing.', 'invalid', 'INVALID_ARGUMENT'));
+      return json(
+        res,
+        400,
+        googleError(400, 'Invalid request: settings.databaseFlags missing.', 'invalid', 'INVALID_ARGUMENT'),
+      );
     }
     const next: { name: string; value: string }[] = [];
     for (const f of flags as { name?: unknown; value?: unknown }[]) {
@@ -258,10 +267,14 @@ export class GcpSim {
       await sleep(this.operationDelayMs);
       const before = new Map(inst.flags.map((f) => [f.name, f.value]));
       const after = new Map(next.map((f) => [f.name, f.value]));
-      const changed = [...new Set([...before.keys(), ...after.keys()])].filter((n) => before.get(n) !== after.get(n));
+      const changed = [...new Set([...before.keys(), ...after.keys()])].filter(
+        (n) => before.get(n) !== after.get(n),
+      );
       for (const name of changed) {
         const v = after.get(name);
-        await inst.cluster.sql(v === undefined ? `ALTER SYSTEM RESET ${name}` : `ALTER SYSTEM SET ${name} = ${quote(v)}`);
+        await inst.cluster.sql(
+          v === undefined ? `ALTER SYSTEM RESET ${name}` : `ALTER SYSTEM SET ${name} = ${quote(v)}`,
+        );
       }
       inst.flags = next;
       inst.settingsVersion++;
@@ -282,7 +295,11 @@ export class GcpSim {
     const component = /metric\.labels\.component\s*=\s*"([^"]+)"/.exec(filter)?.[1];
     const dbId = /resource\.labels\.database_id\s*=\s*"([^"]+)"/.exec(filter)?.[1] ?? '';
     if (!q['interval.endTime']) {
-      return json(res, 400, googleError(400, 'Field interval.endTime had an invalid value.', 'badRequest', 'INVALID_ARGUMENT'));
+      return json(
+        res,
+        400,
+        googleError(400, 'Field interval.endTime had an invalid value.', 'badRequest', 'INVALID_ARGUMENT'),
+      );
     }
     if (this.failingMetrics.has(type)) {
       return json(res, 500, googleError(500, 'Internal error encountered.', 'backendError', 'INTERNAL'));
@@ -296,7 +313,10 @@ export class GcpSim {
       timeSeries: [
         {
           metric: { type, labels: component ? { component } : {} },
-          resource: { type: 'cloudsql_database', labels: { project_id: p, database_id: dbId, region: 'europe-west1' } },
+          resource: {
+            type: 'cloudsql_database',
+            labels: { project_id: p, database_id: dbId, region: 'europe-west1' },
+          },
           metricKind: type.endsWith('_count') ? 'DELTA' : 'GAUGE',
           valueType: isInt ? 'INT64' : 'DOUBLE',
           points: [
@@ -313,7 +333,11 @@ export class GcpSim {
 }
 
 function notFound(res: http.ServerResponse): void {
-  json(res, 404, googleError(404, 'The Cloud SQL instance does not exist.', 'instanceDoesNotExist', 'NOT_FOUND'));
+  json(
+    res,
+    404,
+    googleError(404, 'The Cloud SQL instance does not exist.', 'instanceDoesNotExist', 'NOT_FOUND'),
+  );
 }
 
 function instanceJson(i: SimInstance): Record<string, unknown> {
@@ -348,7 +372,12 @@ function operationJson(op: SimOp): Record<string, unknown> {
     targetProject: op.project,
     insertTime: new Date().toISOString(),
     ...(op.error
-      ? { error: { kind: 'sql#operationErrors', errors: [{ kind: 'sql#operationError', code: 'INTERNAL_ERROR', message: op.error }] } }
+      ? {
+          error: {
+            kind: 'sql#operationErrors',
+            errors: [{ kind: 'sql#operationError', code: 'INTERNAL_ERROR', message: op.error }],
+          },
+        }
       : {}),
     selfLink: `https://sqladmin.googleapis.com/v1/projects/${op.project}/operations/${op.name}`,
   };
