@@ -40,5 +40,6 @@ async function create(ctx: AdapterContext): Promise<Adapter> {
 
 export const aiven: AdapterModule = {
   id: 'aiven',
+  preflight: (config) => void aivenSettings(config),
   create,
 };

@@ -44,5 +44,6 @@ async function create(ctx: AdapterContext): Promise<Adapter> {
 
 export const cloudsql: AdapterModule = {
   id: 'cloudsql',
+  preflight: (config) => void cloudSqlTarget(config),
   create,
 };
