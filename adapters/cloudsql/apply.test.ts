@@ -72,14 +72,9 @@ describe('cloudSqlBackend', () => {
     await expect(b.activate('reload', [workMem], AbortSignal.timeout(100))).rejects.toThrow();
   });
 
-  it('fails with the operation errors, and restores the snapshot only when the flags changed', async () => {
+  it('fails with the operation errors; restores after a sent patch, and sends nothing when none was sent', async () => {
     const { api, patches } = fakeApi({ operation: [{ status: 'DONE', errors: ['INTERNAL_ERROR: boom'] }] });
     const b = backendFor(api);
-    const snap = await b.snapshot([workMem], signal());
-    await b.write([workMem], signal());
-    await expect(b.activate('reload', [workMem], signal())).rejects.toThrow(
-      'cloudsql: operation op-1 failed: INTERNAL_ERROR: boom',
-    );
     const ctx = {
       log: silentLogger(),
       signal: signal(),
@@ -87,10 +82,15 @@ describe('cloudSqlBackend', () => {
       isUp: () => Promise.resolve(true),
       waitUp: () => Promise.resolve(),
     };
-    await b.restore(snap, [workMem], ctx).catch(() => undefined); // the restore's own operation fails too here
+    const snap = await b.snapshot([workMem], signal());
+    await b.write([workMem], signal());
+    await b.restore(snap, [workMem], ctx);
+    expect(patches).toEqual([]); // write prepares only: nothing reached Cloud SQL
+    await b.write([workMem], signal());
+    await expect(b.activate('reload', [workMem], signal())).rejects.toThrow(
+      'cloudsql: operation op-1 failed: INTERNAL_ERROR: boom',
+    );
+    await b.restore(snap, [workMem], ctx).catch(() => undefined); // its own operation fails too here
     expect(patches.at(-1)).toEqual([{ name: 'jit', value: 'off' }]);
-    const count = patches.length;
-    await b.restore(snap, [workMem], ctx).catch(() => undefined);
-    expect(patches).toHaveLength(count); // already back: nothing sent
   });
 });

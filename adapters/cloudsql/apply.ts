@@ -13,7 +13,7 @@ import type { SettingsBackend } from '../../src/apply/backend.js';
 import type { Logger } from '../../src/log.js';
 import type { CloudSqlApi, DatabaseFlag, FlagInfo } from './client.js';
 import { GoogleCallError } from './errors.js';
-import { flagProblems, mergeFlags, sameFlags } from './flags.js';
+import { flagProblems, mergeFlags } from './flags.js';
 
 export interface CloudSqlBackendOptions {
   api: CloudSqlApi;
@@ -38,6 +38,8 @@ export function cloudSqlBackend(opts: CloudSqlBackendOptions): SettingsBackend<C
   const pollMs = opts.pollIntervalMs ?? 1_000;
   let catalog: FlagInfo[] | undefined;
   let pending: PreparedPatch | undefined;
+  /** Whether this apply sent a patch (which Cloud SQL may carry out even if the call failed). */
+  let sent = false;
 
   async function patchAndWait({ flags, userLabels }: PreparedPatch, signal: AbortSignal): Promise<void> {
     let operation: string | undefined;
@@ -71,6 +73,7 @@ export function cloudSqlBackend(opts: CloudSqlBackendOptions): SettingsBackend<C
       return flagProblems(plan, catalog, databaseVersion, opts.allowRestart);
     },
     async snapshot(_changes, signal) {
+      sent = false;
       const instance = await api.getInstance(signal);
       return { flags: instance.flags };
     },
@@ -82,15 +85,19 @@ export function cloudSqlBackend(opts: CloudSqlBackendOptions): SettingsBackend<C
       const prepared = pending;
       pending = undefined;
       if (!prepared) throw new Error('cloudsql: activate called without a prepared flag list');
+      sent = true;
       await patchAndWait(prepared, signal);
     },
     async restore(snapshot, _attempted, ctx) {
       pending = undefined;
-      const instance = await api.getInstance(ctx.signal);
-      if (sameFlags(instance.flags, snapshot.flags)) {
-        ctx.log.info({}, 'cloud sql flags unchanged; nothing to restore');
+      if (!sent) {
+        ctx.log.info({}, 'no cloud sql patch was sent; nothing to restore');
         return;
       }
+      // Even when the instance still shows the old flags, the patch's operation may be queued or
+      // running (its reply, or a poll, failed). Cloud SQL runs one operation at a time, so the
+      // restoring patch waits out operationInProgress and lands after it.
+      const instance = await api.getInstance(ctx.signal);
       await patchAndWait({ flags: snapshot.flags, userLabels: instance.userLabels }, ctx.signal);
     },
   };

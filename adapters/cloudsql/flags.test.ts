@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ApplyPlan, PlannedChange } from '../../src/apply/types.js';
-import { flagProblems, mergeFlags, sameFlags } from './flags.js';
+import { flagProblems, mergeFlags } from './flags.js';
 
 const change = (name: string, proposed: string, vartype = 'integer'): PlannedChange => ({
   name,
@@ -37,15 +37,6 @@ describe('mergeFlags', () => {
       { name: 'random_page_cost', value: '1.1' },
     ]);
     expect(existing[1]?.value).toBe('4096'); // not mutated
-  });
-
-  it('compares flag lists regardless of order', () => {
-    const a = [
-      { name: 'a', value: '1' },
-      { name: 'b', value: '2' },
-    ];
-    expect(sameFlags(a, [...a].reverse())).toBe(true);
-    expect(sameFlags(a, [{ name: 'a', value: '1' }])).toBe(false);
   });
 });
 

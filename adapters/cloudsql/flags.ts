@@ -21,14 +21,6 @@ export function mergeFlags(
   return next;
 }
 
-export function sameFlags(a: readonly DatabaseFlag[], b: readonly DatabaseFlag[]): boolean {
-  const key = (l: readonly DatabaseFlag[]) =>
-    JSON.stringify(
-      [...l].map((f) => [f.name, f.value]).sort(([x], [y]) => String(x).localeCompare(String(y))),
-    );
-  return key(a) === key(b);
-}
-
 /**
  * Problems that refuse the whole plan: a knob Cloud SQL does not offer as a flag, a value outside
  * Cloud SQL's own bounds, and a flag Cloud SQL restarts the instance for while restarts are not

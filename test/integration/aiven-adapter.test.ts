@@ -212,6 +212,15 @@ describe(`aiven adapter (Aiven API simulation, PostgreSQL ${major})`, () => {
     expect(await setting('bgwriter_delay')).toBe(before.bgwriter_delay);
     expect(sim.service(PROJECT, SERVICE).userConfig).toEqual(configBefore);
 
+    sim.fail('service.update', { garbage: true }, 1);
+    const garbage = await adapter.settings
+      .apply(proposal({ work_mem: 8 }, 'reload'))
+      .catch((e: unknown) => e);
+    expect((garbage as Error).message).toContain(
+      'aiven: service.update: the API answered with something that is not JSON',
+    );
+    expect(await setting('work_mem')).toBe(before.work_mem);
+
     sim.clearRequests();
     sim.fail('service.update', {
       status: 403,

@@ -247,6 +247,20 @@ describe(`cloudsql adapter (Google API simulation, PostgreSQL ${major})`, () => 
     expect(sim.instance(PROJECT, INSTANCE).flags).toEqual(flagsBefore);
     expect(sim.requests('PATCH', PATCH_PATH)).toHaveLength(2); // the change, then the restore
 
+    // A garbage answer while following the operation: the operation still completes on Cloud
+    // SQL's side, so the restore waits out operationInProgress and then puts the flags back.
+    sim.clearRequests();
+    sim.fail('operations.get', { garbage: true }, 1);
+    const garbage = await adapter.settings
+      .apply(proposal({ work_mem: 34567 }, 'reload'))
+      .catch((e: unknown) => e);
+    expect((garbage as Error).message).toMatch(
+      /cloudsql: operations.get: the API answered with something that is not JSON/,
+    );
+    expect((garbage as Error).message).toContain('rolled back');
+    expect(await setting('work_mem')).toBe(workMem);
+    expect(sim.instance(PROJECT, INSTANCE).flags).toEqual(flagsBefore);
+
     sim.clearRequests();
     sim.deny('instances.patch');
     const denied = await adapter.settings

@@ -221,8 +221,12 @@ export class GcpSim {
   }
 
   private patch(inst: SimInstance, body: unknown, res: http.ServerResponse): void {
-    if (this.busy > 0) {
-      this.busy--;
+    // Cloud SQL runs one operation per instance at a time; `busyFor` adds refusals on top.
+    const running = [...this.operations.values()].some(
+      (o) => o.status !== 'DONE' && o.project === inst.project && o.instance === inst.name,
+    );
+    if (running || this.busy > 0) {
+      if (!running) this.busy--;
       const message = 'Operation failed because another operation was already in progress.';
       return json(res, 409, googleError(409, message, 'operationInProgress', 'ABORTED'));
     }
