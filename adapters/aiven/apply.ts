@@ -60,16 +60,27 @@ export function aivenBackend(opts: AivenBackendOptions): SettingsBackend<AivenSn
     await waitState(after.state, true, signal);
   }
 
-  /** Poll until RUNNING; with `restart`, only after a state other than RUNNING was seen. */
+  /**
+   * Poll until RUNNING; with `restart`, only after a state other than RUNNING was seen (the restart
+   * itself). A deadline reached on the way says which state the service was left in.
+   */
   async function waitState(first: string, restart: boolean, signal: AbortSignal): Promise<void> {
     let left = first !== 'RUNNING';
     let state = first;
-    for (;;) {
-      if (state === 'RUNNING' && (left || !restart)) return;
-      await sleep(pollMs, undefined, { signal });
-      state = (await api.getService(signal)).state;
-      if (state !== 'RUNNING') left = true;
-      log.debug({ state }, 'aiven service state');
+    try {
+      while (!(state === 'RUNNING' && (left || !restart))) {
+        await sleep(pollMs, undefined, { signal });
+        state = (await api.getService(signal)).state;
+        if (state !== 'RUNNING') left = true;
+        log.debug({ state }, 'aiven service state');
+      }
+    } catch (err) {
+      if (!signal.aborted) throw err;
+      const what =
+        restart && !left ? 'never saw the service restart' : 'the service did not return to RUNNING';
+      throw new Error(`aiven: ${what} before the deadline (last state ${state || 'unknown'})`, {
+        cause: err,
+      });
     }
   }
 
@@ -121,7 +132,7 @@ export function aivenBackend(opts: AivenBackendOptions): SettingsBackend<AivenSn
 }
 
 /** The engine as the platform sees it on Aiven: proposals in Aiven's names are translated first. */
-export function aivenSettings(engine: ApplyEngine, memoryBytes: () => number): ApplyEngine {
+export function translatingEngine(engine: ApplyEngine, memoryBytes: () => number): ApplyEngine {
   return {
     backend: engine.backend,
     idle: () => engine.idle(),

@@ -19,11 +19,11 @@ export const PROJECT_KEY = 'aiven.AIVEN_PROJECT_NAME (env: DBT_AIVEN_PROJECT_NAM
 export const SERVICE_KEY = 'aiven.AIVEN_SERVICE_NAME (env: DBT_AIVEN_SERVICE_NAME)';
 const CHECK_TIMEOUT_MS = 30_000;
 
-export interface AivenSettings extends AivenTarget {
+export interface AivenAdapterTarget extends AivenTarget {
   resolutionMs: number;
 }
 
-export function aivenSettings(config: Config): AivenSettings {
+export function aivenTarget(config: Config): AivenAdapterTarget {
   const a = config.aiven;
   const token = a.AIVEN_API_TOKEN.trim();
   const project = a.AIVEN_PROJECT_NAME.trim();
@@ -44,7 +44,7 @@ export function aivenSettings(config: Config): AivenSettings {
 }
 
 /** Read the service once; an unknown service or a refused token is a configuration error. */
-export async function checkService(api: AivenApi, s: AivenSettings): Promise<AivenService> {
+export async function checkService(api: AivenApi, s: AivenAdapterTarget): Promise<AivenService> {
   let svc: AivenService;
   try {
     svc = await api.getService(AbortSignal.timeout(CHECK_TIMEOUT_MS));

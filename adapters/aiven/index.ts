@@ -6,20 +6,20 @@ import { createApplyEngine } from '../../src/apply/index.js';
 import type { Adapter, AdapterContext, AdapterModule } from '../types.js';
 import { readActiveConfig } from '../../src/pg/settings.js';
 import { aivenActiveConfig } from './active-config.js';
-import { aivenBackend, aivenSettings as translatedSettings } from './apply.js';
+import { aivenBackend, translatingEngine } from './apply.js';
 import { createAivenApi } from './client.js';
-import { aivenSettings, checkService } from './config.js';
+import { aivenTarget, checkService } from './config.js';
 import { aivenGuardrailReader, aivenHardwareCollector, AivenMetricsCache } from './metrics.js';
 import { aivenSystemInfo, memoryBytes } from './system-info.js';
 
 async function create(ctx: AdapterContext): Promise<Adapter> {
   const { config, db, log, pgVersion } = ctx;
-  const s = aivenSettings(config);
+  const s = aivenTarget(config);
   const api = createAivenApi(s);
   let memory = memoryBytes(await checkService(api, s));
   const memoryNow = () => memory;
   const backend = aivenBackend({ api, log, memoryBytes: memoryNow });
-  const settings = translatedSettings(createApplyEngine({ db, backend, log, config }), memoryNow);
+  const settings = translatingEngine(createApplyEngine({ db, backend, log, config }), memoryNow);
   const cache = new AivenMetricsCache(api, s.resolutionMs);
   const hardware = aivenHardwareCollector(cache);
   return {
@@ -40,6 +40,6 @@ async function create(ctx: AdapterContext): Promise<Adapter> {
 
 export const aiven: AdapterModule = {
   id: 'aiven',
-  preflight: (config) => void aivenSettings(config),
+  preflight: (config) => void aivenTarget(config),
   create,
 };

@@ -69,7 +69,9 @@ describe('cloudSqlBackend', () => {
     const { api } = fakeApi({ busy: Number.POSITIVE_INFINITY });
     const b = backendFor(api);
     await b.write([workMem], signal());
-    await expect(b.activate('reload', [workMem], AbortSignal.timeout(100))).rejects.toThrow();
+    await expect(b.activate('reload', [workMem], AbortSignal.timeout(100))).rejects.toThrow(
+      'cloudsql: gave up waiting for another operation on the instance to finish (operationInProgress): the deadline passed',
+    );
   });
 
   it('fails with the operation errors; restores after a sent patch, and sends nothing when none was sent', async () => {

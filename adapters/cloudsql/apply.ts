@@ -41,17 +41,32 @@ export function cloudSqlBackend(opts: CloudSqlBackendOptions): SettingsBackend<C
   /** Whether this apply sent a patch (which Cloud SQL may carry out even if the call failed). */
   let sent = false;
 
-  async function patchAndWait({ flags, userLabels }: PreparedPatch, signal: AbortSignal): Promise<void> {
-    let operation: string | undefined;
-    for (let attempt = 1; operation === undefined; attempt++) {
+  /** Patch, then follow the operation; a deadline reached on the way says which wait it cut short. */
+  async function patchAndWait(patch: PreparedPatch, signal: AbortSignal): Promise<void> {
+    let waitingFor = 'another operation on the instance to finish (operationInProgress)';
+    try {
+      const operation = await sendPatch(patch, signal);
+      waitingFor = `operation ${operation} to finish`;
+      await followOperation(operation, signal);
+    } catch (err) {
+      if (!signal.aborted) throw err;
+      throw new Error(`cloudsql: gave up waiting for ${waitingFor}: the deadline passed`, { cause: err });
+    }
+  }
+
+  async function sendPatch({ flags, userLabels }: PreparedPatch, signal: AbortSignal): Promise<string> {
+    for (let attempt = 1; ; attempt++) {
       try {
-        operation = await api.patchFlags(flags, userLabels, signal);
+        return await api.patchFlags(flags, userLabels, signal);
       } catch (err) {
         if (!(err instanceof GoogleCallError && err.kind === 'busy')) throw err;
         log.info({ attempt }, 'cloud sql instance busy with another operation; patch retried');
         await sleep(pollMs, undefined, { signal });
       }
     }
+  }
+
+  async function followOperation(operation: string, signal: AbortSignal): Promise<void> {
     for (;;) {
       const op = await api.getOperation(operation, signal);
       if (op.status === 'DONE') {

@@ -15,13 +15,10 @@ async function create(ctx: AdapterContext): Promise<Adapter> {
   const { config, db, log, pgVersion } = ctx;
   const target = cloudSqlTarget(config);
   const api = await openCloudSqlApi(target);
-  let instance;
-  try {
-    instance = await checkInstance(api, target);
-  } catch (err) {
+  const instance = await checkInstance(api, target).catch(async (err: unknown) => {
     await api.close();
     throw err;
-  }
+  });
   const backend = cloudSqlBackend({
     api,
     databaseVersion: instance.databaseVersion,

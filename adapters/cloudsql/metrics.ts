@@ -85,9 +85,10 @@ export function cloudSqlHardwareCollector(api: CloudSqlApi, log: Logger): Metric
   return {
     key: 'hardware',
     async collect(signal) {
-      const readings = await fetchReadings(api, HARDWARE_READINGS, signal, log);
-      if (Object.keys(readings).length === 0)
-        throw new Error('cloudsql: every Cloud Monitoring reading failed');
+      const { readings, errors } = await fetchReadings(api, HARDWARE_READINGS, signal, log);
+      // Nothing at all: report why (a missing monitoring.timeSeries.list permission, say).
+      const [first] = errors;
+      if (Object.keys(readings).length === 0 && first) throw first;
       return hardwareMetrics(readings, totals);
     },
   };
@@ -114,7 +115,7 @@ export function cloudSqlGuardrailReader(
   let last: { at: number; reading: MemoryReading | null } | undefined;
   return async (signal) => {
     if (last && now() - last.at < intervalMs) return last.reading;
-    const r = await fetchReadings(api, ['memoryQuota', 'memoryUsagePercent'], signal, log);
+    const { readings: r } = await fetchReadings(api, ['memoryQuota', 'memoryUsagePercent'], signal, log);
     const reading =
       r.memoryQuota !== undefined && r.memoryUsagePercent !== undefined && r.memoryQuota > 0
         ? {

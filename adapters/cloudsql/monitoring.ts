@@ -45,14 +45,18 @@ export function metricType(r: Reading): string {
   return PREFIX + READINGS[r].type;
 }
 
-/** Fetch the given readings concurrently; failures are logged at debug level and left out. */
+/**
+ * Fetch the given readings concurrently. A failed one is left out of `readings` (logged at debug
+ * level) and its error kept in `errors`, so a caller that got nothing can say why.
+ */
 export async function fetchReadings(
   api: CloudSqlApi,
   names: readonly Reading[],
   signal: AbortSignal,
   log?: Logger,
-): Promise<Readings> {
+): Promise<{ readings: Readings; errors: Error[] }> {
   const out: Readings = {};
+  const errors: Error[] = [];
   // One listener on the caller's signal, however many readings run at once.
   const child = new AbortController();
   setMaxListeners(names.length + 1, child.signal);
@@ -64,6 +68,7 @@ export async function fetchReadings(
       try {
         out[name] = await api.latestPoint(metricType(name), READINGS[name].component, child.signal);
       } catch (err) {
+        errors.push(err instanceof Error ? err : new Error(String(err)));
         log?.debug(
           { metric: metricType(name), err: err instanceof Error ? err.message : String(err) },
           'cloud monitoring reading failed',
@@ -71,5 +76,5 @@ export async function fetchReadings(
       }
     }),
   ).finally(() => signal.removeEventListener('abort', onAbort));
-  return out;
+  return { readings: out, errors };
 }
