@@ -120,7 +120,8 @@ export async function createCloudSqlApi(
   target: CloudSqlTarget,
   now: () => number = Date.now,
 ): Promise<CloudSqlApi> {
-  const auth = new GoogleAuth({ scopes: SCOPES });
+  // The project is known, so google-auth-library need not discover it (it would run `gcloud config`).
+  const auth = new GoogleAuth({ scopes: SCOPES, projectId: target.project });
   try {
     await auth.getClient();
   } catch (err) {
