@@ -53,11 +53,7 @@ export function aivenBackend(opts: AivenBackendOptions): SettingsBackend<AivenSn
     const update = userConfigUpdate(current.userConfig, values);
     log.info({ keys: Object.keys(update) }, 'updating aiven user_config');
     const after = await api.updateUserConfig(update, signal);
-    if (!restarts(values.keys())) {
-      await waitState(after.state, false, signal);
-      return;
-    }
-    await waitState(after.state, true, signal);
+    await waitState(after.state, restarts(values.keys()), signal);
   }
 
   /**

@@ -31,7 +31,7 @@ export const KNOB_PLACEMENT: Readonly<Record<string, Placement>> = {
 export const SHARED_BUFFERS_PERCENT = { min: 20, max: 60, default: 20 } as const;
 export const WORK_MEM_MB = { min: 1, max: 1024 } as const;
 const PAGE = 8192;
-const MB = 1024 * 1024;
+export const MEBIBYTE = 1024 * 1024;
 
 export function sharedBuffersPages(percent: number, memoryBytes: number): number {
   return Math.round(((percent / 100) * memoryBytes) / PAGE);
@@ -139,5 +139,3 @@ export function userConfigUpdate(
   if (touchesPg) update.pg = pg;
   return update;
 }
-
-export const MEBIBYTE = MB;

@@ -40,8 +40,6 @@ interface SimOp {
   error?: string;
 }
 
-const SQL_PREFIX = 'cloudsql.googleapis.com/database/';
-
 export function googleError(code: number, message: string, reason: string, status: string) {
   return { error: { code, message, errors: [{ message, domain: 'global', reason }], status } };
 }
@@ -386,5 +384,3 @@ function operationJson(op: SimOp): Record<string, unknown> {
     selfLink: `https://sqladmin.googleapis.com/v1/projects/${op.project}/operations/${op.name}`,
   };
 }
-
-export { SQL_PREFIX };
