@@ -86,6 +86,9 @@ export function kubeErrorMessage(err: unknown): string {
     } catch {
       message = typeof body === 'string' && body.length < 300 ? body : undefined;
     }
+    // Without a Status body the generated client puts its own text in `Message:` (e.g. Unauthorized).
+    const own = /\nMessage: (.*)\n/.exec(err.message)?.[1];
+    message ??= own && own !== 'Unknown API Status Code!' ? own : undefined;
     return `HTTP ${err.code}: ${message ?? 'request failed'}`;
   }
   if (err instanceof Error) {
