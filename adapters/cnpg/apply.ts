@@ -49,7 +49,10 @@ export class CnpgBackend implements SettingsBackend<CnpgSnapshot> {
     return Promise.resolve(
       plan.changes
         .filter((c) => isOperatorManaged(c.name))
-        .map((c) => `${c.name} is managed by the CloudNativePG operator (not settable in spec.postgresql.parameters)`),
+        .map(
+          (c) =>
+            `${c.name} is managed by the CloudNativePG operator (not settable in spec.postgresql.parameters)`,
+        ),
     );
   }
 
@@ -61,7 +64,9 @@ export class CnpgBackend implements SettingsBackend<CnpgSnapshot> {
 
   async write(changes: readonly PlannedChange[], signal: AbortSignal): Promise<void> {
     const params = Object.fromEntries(changes.map((c) => [c.name, specValue(c)]));
-    await this.call('patch spec.postgresql.parameters', () => this.o.api.patchCluster(paramsPatch(params), signal));
+    await this.call('patch spec.postgresql.parameters', () =>
+      this.o.api.patchCluster(paramsPatch(params), signal),
+    );
     this.o.log.info({ cluster: this.o.clusterName, parameters: params }, 'cluster parameters patched');
   }
 
@@ -70,7 +75,11 @@ export class CnpgBackend implements SettingsBackend<CnpgSnapshot> {
     else await this.waitReloaded(signal);
   }
 
-  async restore(snapshot: CnpgSnapshot, attempted: readonly PlannedChange[], ctx: RestoreContext): Promise<void> {
+  async restore(
+    snapshot: CnpgSnapshot,
+    attempted: readonly PlannedChange[],
+    ctx: RestoreContext,
+  ): Promise<void> {
     const params = Object.fromEntries(attempted.map((c) => [c.name, snapshot[c.name] ?? null]));
     await this.call('restore spec.postgresql.parameters', () =>
       this.o.api.patchCluster(paramsPatch(params), ctx.signal),
@@ -143,7 +152,9 @@ export class CnpgBackend implements SettingsBackend<CnpgSnapshot> {
     try {
       return await fn();
     } catch (err) {
-      throw new Error(`cnpg: ${step} of cluster ${this.o.clusterName}: ${kubeErrorMessage(err)}`, { cause: err });
+      throw new Error(`cnpg: ${step} of cluster ${this.o.clusterName}: ${kubeErrorMessage(err)}`, {
+        cause: err,
+      });
     }
   }
 }

@@ -39,10 +39,11 @@ describe('parseCadvisor', () => {
   });
 
   it('treats a negative quota as no quota', () => {
-    const s = parseCadvisor(
-      'container_spec_cpu_quota{container="postgres",namespace="db",pod="pg-1"} -1\n',
-      { namespace: 'db', pod: 'pg-1', container: 'postgres' },
-    );
+    const s = parseCadvisor('container_spec_cpu_quota{container="postgres",namespace="db",pod="pg-1"} -1\n', {
+      namespace: 'db',
+      pod: 'pg-1',
+      container: 'postgres',
+    });
     expect(s.cpuQuota).toBeNull();
   });
 });

@@ -105,7 +105,13 @@ export function kubeErrorCode(err: unknown): number | undefined {
 export function createCnpgApi(kc: KubeConfig, namespace: string, clusterName: string): CnpgApi {
   const core = kc.makeApiClient(CoreV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
-  const cluster = { group: CNPG_GROUP, version: CNPG_VERSION, namespace, plural: 'clusters', name: clusterName };
+  const cluster = {
+    group: CNPG_GROUP,
+    version: CNPG_VERSION,
+    namespace,
+    plural: 'clusters',
+    name: clusterName,
+  };
   return {
     async getCluster(signal) {
       return (await custom.getNamespacedCustomObject(cluster, options(signal))) as ClusterResource;
@@ -129,7 +135,10 @@ export function createCnpgApi(kc: KubeConfig, namespace: string, clusterName: st
       return (await custom.getNamespacedCustomObject(req, options(signal))) as PodMetrics;
     },
     async cadvisor(node, signal) {
-      return await core.connectGetNodeProxyWithPath({ name: node, path: 'metrics/cadvisor' }, options(signal));
+      return await core.connectGetNodeProxyWithPath(
+        { name: node, path: 'metrics/cadvisor' },
+        options(signal),
+      );
     },
   };
 }

@@ -44,7 +44,12 @@ describe('FailoverWatch', () => {
     const { watch, advance } = setup(30_000);
     await watch.check(healthy('pg-1'), ready);
     // The operator starts promoting pg-2.
-    const failing: ClusterStatus = { ...healthy('pg-1'), phase: 'Failing over', readyInstances: 1, targetPrimary: 'pg-2' };
+    const failing: ClusterStatus = {
+      ...healthy('pg-1'),
+      phase: 'Failing over',
+      readyInstances: 1,
+      targetPrimary: 'pg-2',
+    };
     expect(await outcome(watch.check(failing, ready))).toBe('fresh');
     expect(await outcome(watch.check(failing, ready))).toBe('recovering');
     // pg-2 is current: a new primary is a fresh detection (the timer restarts).
@@ -77,7 +82,11 @@ describe('FailoverWatch', () => {
     const { watch } = setup();
     await watch.check(healthy('pg-1'), ready);
     watch.beginOwnRestart();
-    expect(await outcome(watch.check({ ...healthy('pg-1'), targetPrimary: 'pg-2', phase: 'Switchover in progress' }, ready))).toBe('ok');
+    expect(
+      await outcome(
+        watch.check({ ...healthy('pg-1'), targetPrimary: 'pg-2', phase: 'Switchover in progress' }, ready),
+      ),
+    ).toBe('ok');
     watch.endOwnRestart('pg-2');
     expect(watch.primary).toBe('pg-2');
     expect(await outcome(watch.check(healthy('pg-2'), ready))).toBe('ok');
@@ -88,7 +97,9 @@ describe('FailoverWatch', () => {
     await watch.check({ ...healthy('(pending)'), currentPrimary: '(pending)' }, ready);
     expect(watch.primary).toBeNull();
     await watch.check(healthy('pg-1'), ready);
-    expect(await outcome(watch.check({ ...healthy('pg-1'), currentPrimary: '', targetPrimary: '' }, ready))).toBe('ok');
+    expect(
+      await outcome(watch.check({ ...healthy('pg-1'), currentPrimary: '', targetPrimary: '' }, ready)),
+    ).toBe('ok');
     expect(watch.primary).toBe('pg-1');
   });
 });

@@ -36,7 +36,10 @@ const DEFAULTS: CnpgOptions = {
   serviceAccountDir: SERVICE_ACCOUNT_DIR,
 };
 
-export async function createCnpgAdapter(ctx: AdapterContext, opts: Partial<CnpgOptions> = {}): Promise<Adapter> {
+export async function createCnpgAdapter(
+  ctx: AdapterContext,
+  opts: Partial<CnpgOptions> = {},
+): Promise<Adapter> {
   const o = { ...DEFAULTS, ...opts };
   const { config, db, log, pgVersion } = ctx;
   const s = cnpgSettings(config);
@@ -44,7 +47,13 @@ export async function createCnpgAdapter(ctx: AdapterContext, opts: Partial<CnpgO
   const api = createCnpgApi(kube.kc, s.namespace, s.clusterName);
   const cluster = await readClusterAtStart(() => api.getCluster(AbortSignal.timeout(10_000)), s, kube.server);
   log.info(
-    { cluster: s.clusterName, namespace: s.namespace, api: kube.server, config: kube.source, primary: cluster.status?.currentPrimary },
+    {
+      cluster: s.clusterName,
+      namespace: s.namespace,
+      api: kube.server,
+      config: kube.source,
+      primary: cluster.status?.currentPrimary,
+    },
     'CloudNativePG cluster found',
   );
   const watch = new FailoverWatch({ log, now: o.now, stabilizeMs: o.stabilizeMs });
@@ -113,9 +122,12 @@ async function readClusterAtStart(
         : code === undefined
           ? ' (is the Kubernetes API reachable?)'
           : '';
-    throw new Error(`cnpg: get Cluster ${s.namespace}/${s.clusterName} at ${server}: ${kubeErrorMessage(err)}${hint}`, {
-      cause: err,
-    });
+    throw new Error(
+      `cnpg: get Cluster ${s.namespace}/${s.clusterName} at ${server}: ${kubeErrorMessage(err)}${hint}`,
+      {
+        cause: err,
+      },
+    );
   }
 }
 

@@ -21,7 +21,11 @@ export function podHardwareCollector(reader: PodReader): MetricCollector {
       const info = await reader.info(signal);
       const usage = await reader.usage(info.name, signal);
       return [
-        { key: 'node_cpu_usage', type: 'float', value: clampPercent((usage.cpuMillicores / info.cpu.value) * 100) },
+        {
+          key: 'node_cpu_usage',
+          type: 'float',
+          value: clampPercent((usage.cpuMillicores / info.cpu.value) * 100),
+        },
         { key: 'node_memory_used', type: 'bytes', value: usage.memoryBytes },
         {
           key: 'node_memory_used_percentage',
@@ -97,8 +101,15 @@ export function podGuardrailReader(
     const usage = await reader.usage(info.name, signal);
     if (info.memory.source !== lastSource) {
       lastSource = info.memory.source;
-      log.info({ pod: info.name, limitBytes: info.memory.value, from: info.memory.source }, 'memory guardrail limit');
+      log.info(
+        { pod: info.name, limitBytes: info.memory.value, from: info.memory.source },
+        'memory guardrail limit',
+      );
     }
-    return { usedBytes: usage.memoryBytes, limitBytes: info.memory.value, source: `cnpg-${info.memory.source}` };
+    return {
+      usedBytes: usage.memoryBytes,
+      limitBytes: info.memory.value,
+      source: `cnpg-${info.memory.source}`,
+    };
   };
 }

@@ -22,7 +22,13 @@ describe('isOperatorManaged', () => {
   });
 
   it('leaves tuning knobs alone', () => {
-    for (const n of ['shared_buffers', 'work_mem', 'max_wal_size', 'random_page_cost', 'log_min_duration_statement'])
+    for (const n of [
+      'shared_buffers',
+      'work_mem',
+      'max_wal_size',
+      'random_page_cost',
+      'log_min_duration_statement',
+    ])
       expect(isOperatorManaged(n), n).toBe(false);
   });
 });

@@ -42,7 +42,15 @@ const MANAGED_EXACT = new Set([
   'bonjour_name',
 ]);
 
-const MANAGED_PREFIXES = ['archive_', 'restore_', 'recovery_', 'unix_socket_', 'ssl', 'log_rotation_', 'syslog_'];
+const MANAGED_PREFIXES = [
+  'archive_',
+  'restore_',
+  'recovery_',
+  'unix_socket_',
+  'ssl',
+  'log_rotation_',
+  'syslog_',
+];
 
 /** Whether the CloudNativePG operator manages `name` (case-insensitive). */
 export function isOperatorManaged(name: string): boolean {

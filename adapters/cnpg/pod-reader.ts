@@ -56,7 +56,9 @@ export class PodReader {
       cpu ??= cpuFallback(sample, node);
     }
     if (!memory || !cpu)
-      throw new Error(`cnpg: pod ${name}: no ${memory ? 'CPU' : 'memory'} limit, request, cgroup limit or node allocatable`);
+      throw new Error(
+        `cnpg: pod ${name}: no ${memory ? 'CPU' : 'memory'} limit, request, cgroup limit or node allocatable`,
+      );
     this.cache = { name, pod, node, memory, cpu, at: this.o.now() };
     return this.cache;
   }

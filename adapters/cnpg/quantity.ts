@@ -25,7 +25,9 @@ const SUFFIX: Readonly<Record<string, number>> = {
 /** The quantity's value in base units (cores, bytes); null when absent or malformed. */
 export function parseQuantity(text: string | undefined | null): number | null {
   if (text === undefined || text === null) return null;
-  const m = /^([+-]?(?:\d+\.?\d*|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]))?$/.exec(text.trim());
+  const m = /^([+-]?(?:\d+\.?\d*|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]))?$/.exec(
+    text.trim(),
+  );
   if (!m) return null;
   const base = Number(m[1]);
   if (m[2]) return Number(`${m[1]}${m[2]}`);

@@ -224,7 +224,11 @@ export class CnpgCluster {
       p.role = p.spec.name === to ? 'primary' : 'replica';
       p.ready = true;
     }
-    Object.assign(this.status, { phase: PHASE_HEALTHY, currentPrimary: to, readyInstances: this.pods.length });
+    Object.assign(this.status, {
+      phase: PHASE_HEALTHY,
+      currentPrimary: to,
+      readyInstances: this.pods.length,
+    });
     this.touch();
   }
 

@@ -21,13 +21,7 @@ export { CnpgCluster, PHASE_HEALTHY, RESTART_ANNOTATION, type SimPodSpec } from 
 export type { SimNode } from './objects.js';
 
 export type SimOperation =
-  | 'getCluster'
-  | 'patchCluster'
-  | 'listPods'
-  | 'getPod'
-  | 'getNode'
-  | 'podMetrics'
-  | 'cadvisor';
+  'getCluster' | 'patchCluster' | 'listPods' | 'getPod' | 'getNode' | 'podMetrics' | 'cadvisor';
 
 export interface SimFailure {
   status: number;
@@ -183,7 +177,7 @@ export class K8sSim {
     try {
       if (req.headers.authorization !== `Bearer ${this.token}`)
         return json(res, 401, statusBody(401, 'Unauthorized', 'Unauthorized'));
-      await this.route(record, res);
+      this.route(record, res);
     } catch (err) {
       if (!res.headersSent)
         json(res, 500, statusBody(500, 'InternalError', err instanceof Error ? err.message : String(err)));
@@ -195,11 +189,15 @@ export class K8sSim {
     if (!rule || rule.remaining <= 0) return false;
     rule.remaining--;
     const { status, message } = rule.failure;
-    json(res, status, statusBody(status, status === 403 ? 'Forbidden' : 'Failure', message ?? `${op} failed`));
+    json(
+      res,
+      status,
+      statusBody(status, status === 403 ? 'Forbidden' : 'Failure', message ?? `${op} failed`),
+    );
     return true;
   }
 
-  private async route(r: SimRequest, res: http.ServerResponse): Promise<void> {
+  private route(r: SimRequest, res: http.ServerResponse): void {
     const c = this.cluster;
     const notFound = (what: string) => json(res, 404, statusBody(404, 'NotFound', `${what} not found`));
     let m = /^\/apis\/postgresql\.cnpg\.io\/v1\/namespaces\/([^/]+)\/clusters\/([^/]+)$/.exec(r.path);
@@ -259,7 +257,7 @@ export class K8sSim {
     m = /^\/apis\/metrics\.k8s\.io\/v1beta1\/namespaces\/([^/]+)\/pods\/([^/]+)$/.exec(r.path);
     if (m) {
       if (this.failed('podMetrics', res)) return;
-      const p = c && c.namespace === m[1] ? c.pods.find((x) => x.spec.name === m![2]) : undefined;
+      const p = c && c.namespace === m[1] ? c.pods.find((x) => x.spec.name === m[2]) : undefined;
       return c && p ? json(res, 200, podMetricsBody(c, p)) : notFound(`podmetrics "${m[2]}"`);
     }
     return notFound(r.path);

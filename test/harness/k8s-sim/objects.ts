@@ -20,7 +20,10 @@ export function podBody(c: CnpgCluster, p: SimPod): Record<string, unknown> {
     metadata: {
       name: p.spec.name,
       namespace: c.namespace,
-      uid: `00000000-0000-4000-8000-${p.spec.name.padStart(12, '0').slice(-12).replace(/[^0-9a-f]/g, '0')}`,
+      uid: `00000000-0000-4000-8000-${p.spec.name
+        .padStart(12, '0')
+        .slice(-12)
+        .replace(/[^0-9a-f]/g, '0')}`,
       labels: c.labels(p),
       creationTimestamp: '2025-01-01T00:00:00Z',
     },
