@@ -52,9 +52,9 @@ describe('FailoverWatch', () => {
     };
     expect(await outcome(watch.check(failing, ready))).toBe('fresh');
     expect(await outcome(watch.check(failing, ready))).toBe('recovering');
-    // pg-2 is current: a new primary is a fresh detection (the timer restarts).
+    // pg-2 is current: the same failover (not reported again), but the quiet period restarts.
     advance(5_000);
-    expect(await outcome(watch.check(healthy('pg-2'), ready))).toBe('fresh');
+    expect(await outcome(watch.check(healthy('pg-2'), ready))).toBe('recovering');
     expect(watch.primary).toBe('pg-2');
     advance(29_000);
     expect(await outcome(watch.check(healthy('pg-2'), ready))).toBe('recovering');
@@ -64,6 +64,14 @@ describe('FailoverWatch', () => {
     expect(await outcome(watch.check(healthy('pg-2'), ready))).toBe('ok');
     expect(watch.recovering).toBe(false);
     expect(await outcome(watch.check(healthy('pg-2'), ready))).toBe('ok');
+  });
+
+  it('reports a second, different promotion during recovery as a new failover', async () => {
+    const { watch } = setup();
+    await watch.check(healthy('pg-1'), ready);
+    expect(await outcome(watch.check(healthy('pg-2'), ready))).toBe('fresh');
+    expect(await outcome(watch.check(healthy('pg-3'), ready))).toBe('fresh');
+    expect(watch.primary).toBe('pg-3');
   });
 
   it('keeps recovering while the cluster is unhealthy', async () => {

@@ -5,7 +5,8 @@
  *
  * - First observation records the primary.
  * - `currentPrimary` changed, or `targetPrimary` ≠ `currentPrimary` (a failover or switchover under
- *   way): a fresh `FailoverDetectedError`; recovery starts.
+ *   way): a fresh `FailoverDetectedError`; recovery starts. The promotion of the announced target
+ *   that follows is the same failover (not fresh) but restarts the quiet period.
  * - During recovery every check throws a non-fresh `FailoverDetectedError` (the runner skips the
  *   tick quietly) until the cluster is healthy, `stabilizeMs` have passed since the last primary
  *   change, and the database answers as a primary (`pg_is_in_recovery()` false).
@@ -28,6 +29,8 @@ export interface FailoverWatchOptions {
 export class FailoverWatch {
   private tracked: string | null = null;
   private recoveringSince: number | null = null;
+  /** The new primary last reported to the platform. */
+  private announced: string | null = null;
   private ownRestarts = 0;
   private readonly stabilizeMs: number;
 
@@ -78,12 +81,15 @@ export class FailoverWatch {
     const moving = known(target) && target !== (known(current) ? current : this.tracked);
     if (changed || (moving && this.recoveringSince === null)) {
       const from = this.tracked;
+      const to = changed ? current : target;
+      // The primary becoming the target already reported is the same failover, not a new one.
+      const fresh = !(this.recoveringSince !== null && to === this.announced);
       if (changed) this.tracked = current;
       this.recoveringSince = this.o.now();
-      const to = changed ? current : target;
+      this.announced = to ?? null;
       throw new FailoverDetectedError(
         `cnpg: failover detected: primary ${from} → ${to} (${describeStatus(status)})`,
-        { fresh: true },
+        { fresh },
       );
     }
     if (this.recoveringSince === null) return;

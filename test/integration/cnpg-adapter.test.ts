@@ -11,7 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCnpgAdapter, type CnpgOptions } from '../../adapters/cnpg/index.js';
 import type { Adapter } from '../../adapters/types.js';
 import { evaluate } from '../../guardrails/index.js';
+import { CommonAgent } from '../../src/agent/common-agent.js';
+import { CrashGuard } from '../../src/agent/crash-guard.js';
+import { DEFAULT_INTERVALS } from '../../src/agent/intervals.js';
 import { loadConfig } from '../../src/config/index.js';
+import type { PlatformClient } from '../../src/platform/client.js';
 import { ConfigError, FailoverDetectedError, RestartNotAllowedError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { createDb, type Db } from '../../src/pg/pool.js';
@@ -25,7 +29,11 @@ const GIB = 1024 ** 3;
 const NS = 'db';
 const NAME = 'pg';
 const CLUSTER_PATH = `/apis/postgresql.cnpg.io/v1/namespaces/${NS}/clusters/${NAME}`;
-const FAST: Partial<CnpgOptions> = { stabilizeMs: 1_500, pollIntervalMs: 100, engineTiming: { pollIntervalMs: 100 } };
+const FAST: Partial<CnpgOptions> = {
+  stabilizeMs: 1_500,
+  pollIntervalMs: 100,
+  engineTiming: { pollIntervalMs: 100 },
+};
 
 function proposal(settings: Record<string, unknown>): Proposal {
   return {
@@ -52,8 +60,8 @@ describe(`cnpg adapter (Kubernetes API simulation, PostgreSQL ${major})`, () => 
     return String(rows[0]?.setting);
   }
 
-  function create(env: Record<string, string> = {}, sysEnv: NodeJS.ProcessEnv = { HOME: tmp }, opts = FAST) {
-    const { config } = loadConfig({
+  function configFor(env: Record<string, string> = {}) {
+    return loadConfig({
       env: {
         DBT_POSTGRESQL_CONNECTION_URL: pg.url,
         DBT_DBTUNE_API_KEY: '3f1b8c1e-8a57-4c3e-9d1a-5b7d2f0e6a11',
@@ -67,7 +75,11 @@ describe(`cnpg adapter (Kubernetes API simulation, PostgreSQL ${major})`, () => 
       },
       searchPaths: [],
       collectors: [],
-    });
+    }).config;
+  }
+
+  function create(env: Record<string, string> = {}, sysEnv: NodeJS.ProcessEnv = { HOME: tmp }, opts = FAST) {
+    const config = configFor(env);
     return createCnpgAdapter({ config, db, pgVersion: version, log: silentLogger(), env: sysEnv }, opts);
   }
 
@@ -75,15 +87,29 @@ describe(`cnpg adapter (Kubernetes API simulation, PostgreSQL ${major})`, () => 
     [pg, sim] = await Promise.all([startPostgres({ major }), K8sSim.start()]);
     tmp = mkdtempSync(path.join(os.tmpdir(), 'dbtune-cnpg-'));
     writeFileSync(path.join(tmp, 'kubeconfig'), sim.kubeconfig(NS));
-    sim.addNode({ name: 'node-a', allocatable: { cpu: '8', memory: '32Gi' }, osImage: 'Ubuntu 24.04.1 LTS', kernelVersion: '6.8.0-45-generic' });
-    sim.addNode({ name: 'node-b', allocatable: { cpu: '4', memory: '16Gi' }, osImage: 'Bottlerocket OS 1.26.1', kernelVersion: '6.1.112' });
+    sim.addNode({
+      name: 'node-a',
+      allocatable: { cpu: '8', memory: '32Gi' },
+      osImage: 'Ubuntu 24.04.1 LTS',
+      kernelVersion: '6.8.0-45-generic',
+    });
+    sim.addNode({
+      name: 'node-b',
+      allocatable: { cpu: '4', memory: '16Gi' },
+      osImage: 'Bottlerocket OS 1.26.1',
+      kernelVersion: '6.1.112',
+    });
     cnpg = sim.addCluster({
       name: NAME,
       namespace: NS,
       pg,
       switchoverOnRestart: true,
       pods: [
-        { name: 'pg-1', node: 'node-a', resources: { limits: { cpu: '2', memory: '4Gi' }, requests: { cpu: '1', memory: '2Gi' } } },
+        {
+          name: 'pg-1',
+          node: 'node-a',
+          resources: { limits: { cpu: '2', memory: '4Gi' }, requests: { cpu: '1', memory: '2Gi' } },
+        },
         // No resources and no cgroup limit: CPU and memory fall back to the node's allocatable.
         { name: 'pg-2', node: 'node-b' },
       ],
@@ -129,9 +155,9 @@ describe(`cnpg adapter (Kubernetes API simulation, PostgreSQL ${major})`, () => 
   it('refuses operator-managed parameters and restarts that are not allowed, patching nothing', async () => {
     sim.clearRequests();
     const managed = await create({ DBT_TUNING_ALLOWLIST_ADD: 'log_rotation_age' });
-    await expect(managed.settings.apply(proposal({ log_rotation_age: '2h', work_mem: '16MB' }))).rejects.toThrow(
-      /log_rotation_age is managed by the CloudNativePG operator/,
-    );
+    await expect(
+      managed.settings.apply(proposal({ log_rotation_age: '2h', work_mem: '16MB' })),
+    ).rejects.toThrow(/log_rotation_age is managed by the CloudNativePG operator/);
     const noRestart = await create({ DBT_POSTGRESQL_ALLOW_RESTART: 'false' });
     await expect(noRestart.settings.apply(proposal({ shared_buffers: '256MB' }))).rejects.toBeInstanceOf(
       RestartNotAllowedError,
@@ -144,12 +170,18 @@ describe(`cnpg adapter (Kubernetes API simulation, PostgreSQL ${major})`, () => 
     sim.clearRequests();
     const pid = pg.postmasterPid();
     const pages = (await setting('shared_buffers')) === '32768' ? 24576 : 32768;
-    const result = await adapter.settings.apply(proposal({ shared_buffers: `${pages * 8}kB`, work_mem: '12MB' }));
+    const result = await adapter.settings.apply(
+      proposal({ shared_buffers: `${pages * 8}kB`, work_mem: '12MB' }),
+    );
     expect(result.action).toBe('restart');
     const patches = sim.requests('PATCH', CLUSTER_PATH);
     expect(patches.map((p) => p.body)).toEqual([
       { spec: { postgresql: { parameters: { shared_buffers: `${pages * 8}kB`, work_mem: '12288kB' } } } },
-      { metadata: { annotations: { [RESTART_ANNOTATION]: expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/) } } },
+      {
+        metadata: {
+          annotations: { [RESTART_ANNOTATION]: expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/) },
+        },
+      },
     ]);
     expect(pg.postmasterPid()).not.toBe(pid);
     expect(cnpg.restarts).toBe(1);
@@ -174,15 +206,22 @@ describe(`cnpg adapter (Kubernetes API simulation, PostgreSQL ${major})`, () => 
     expect((recovering as FailoverDetectedError).fresh).toBe(false);
 
     cnpg.completeFailover();
-    // The new primary is a fresh detection; then quiet until healthy and stable for 1.5 s.
+    // The announced target became primary: the same failover; quiet until healthy and stable 1.5 s.
     const changed = await adapter.checkFailover!(signal()).catch((e: unknown) => e);
-    expect((changed as FailoverDetectedError).fresh).toBe(true);
+    expect((changed as FailoverDetectedError).fresh).toBe(false);
     const t0 = Date.now();
     await expect
-      .poll(() => adapter.checkFailover!(signal()).then(() => 'clear', (e: unknown) => (e as Error).name), {
-        timeout: 10_000,
-        interval: 200,
-      })
+      .poll(
+        () =>
+          adapter.checkFailover!(signal()).then(
+            () => 'clear',
+            (e: unknown) => (e as Error).name,
+          ),
+        {
+          timeout: 10_000,
+          interval: 200,
+        },
+      )
       .toBe('clear');
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1_000);
 
@@ -198,7 +237,9 @@ describe(`cnpg adapter (Kubernetes API simulation, PostgreSQL ${major})`, () => 
     const cacheSize = await setting('effective_cache_size');
     sim.clearRequests();
     sim.fail('getPod', { status: 500, message: 'etcd leader changed' }, 1);
-    await expect(adapter.settings.apply(proposal({ work_mem: '20MB', effective_cache_size: '3GB' }))).rejects.toThrow(
+    await expect(
+      adapter.settings.apply(proposal({ work_mem: '20MB', effective_cache_size: '3GB' })),
+    ).rejects.toThrow(
       /get pod pg-1 of cluster pg: HTTP 500: etcd leader changed; rolled back to the previous settings$/,
     );
     expect(sim.requests('PATCH', CLUSTER_PATH).map((p) => p.body)).toEqual([
@@ -244,6 +285,40 @@ describe(`cnpg adapter (Kubernetes API simulation, PostgreSQL ${major})`, () => 
     expect(evaluate((await adapter.guardrailReading(signal()))!, { memoryThreshold: 90 })).toBeNull();
   });
 
+  it('the config task reports a failover once, applies nothing while the cluster recovers, then applies', async () => {
+    const calls: string[] = [];
+    const platform = {
+      fetchRecommendation: () => Promise.resolve(proposal({ work_mem: '5MB' })),
+      sendActiveConfig: () => (calls.push('send'), Promise.resolve({ hash: 'h' })),
+      reportError: (type: string) => (calls.push(`error:${type}`), Promise.resolve()),
+    } as unknown as PlatformClient;
+    const log = silentLogger();
+    const agent = new CommonAgent({
+      config: configFor(),
+      adapter,
+      platform,
+      guard: new CrashGuard(log, () => Promise.resolve()),
+      intervals: DEFAULT_INTERVALS,
+      log,
+      agentVersion: 'test',
+      startTime: new Date(),
+    });
+    sim.clearRequests();
+    cnpg.beginFailover('pg-2');
+    await agent.syncConfig(signal());
+    await agent.syncConfig(signal());
+    cnpg.completeFailover();
+    await agent.syncConfig(signal());
+    expect(calls).toEqual(['error:failover_detected']);
+    expect(sim.requests('PATCH')).toHaveLength(0);
+    await expect
+      .poll(async () => (await agent.syncConfig(signal()), calls.at(-1)), { timeout: 10_000, interval: 200 })
+      .toBe('send');
+    expect(calls.filter((c) => c.startsWith('error:'))).toEqual(['error:failover_detected']);
+    expect(sim.requests('PATCH', CLUSTER_PATH)).toHaveLength(1);
+    expect(await setting('work_mem')).toBe('5120');
+  });
+
   it('uses in-cluster configuration (service-account token and CA, KUBERNETES_SERVICE_HOST/PORT) before the kubeconfig', async () => {
     const sa = path.join(tmp, 'serviceaccount');
     rmSync(sa, { recursive: true, force: true });
@@ -253,7 +328,11 @@ describe(`cnpg adapter (Kubernetes API simulation, PostgreSQL ${major})`, () => 
     writeFileSync(path.join(sa, 'ca.crt'), sim.caPem);
     writeFileSync(path.join(sa, 'namespace'), NS);
     sim.clearRequests();
-    const env = { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(sim.port), HOME: tmp };
+    const env = {
+      KUBERNETES_SERVICE_HOST: '127.0.0.1',
+      KUBERNETES_SERVICE_PORT: String(sim.port),
+      HOME: tmp,
+    };
     const inCluster = await create({ DBT_CNPG_KUBECONFIG_PATH: path.join(tmp, 'missing') }, env, {
       ...FAST,
       serviceAccountDir: sa,
@@ -273,7 +352,9 @@ describe(`cnpg adapter (Kubernetes API simulation, PostgreSQL ${major})`, () => 
         `cnpg.cluster_name (env: DBT_CNPG_CLUSTER_NAME): no CloudNativePG Cluster "nope" in namespace "db" (cnpg.namespace (env: DBT_CNPG_NAMESPACE)) at ${sim.url}`,
       ]),
     );
-    await expect(create({ DBT_CNPG_KUBECONFIG_PATH: path.join(tmp, 'missing') })).rejects.toBeInstanceOf(ConfigError);
+    await expect(create({ DBT_CNPG_KUBECONFIG_PATH: path.join(tmp, 'missing') })).rejects.toBeInstanceOf(
+      ConfigError,
+    );
     await expect(create({ DBT_CNPG_NAMESPACE: '', DBT_CNPG_CLUSTER_NAME: '' })).rejects.toThrow(
       'cnpg.namespace (env: DBT_CNPG_NAMESPACE): required for --cnpg\ncnpg.cluster_name (env: DBT_CNPG_CLUSTER_NAME): required for --cnpg',
     );
