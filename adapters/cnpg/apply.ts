@@ -71,8 +71,11 @@ export class CnpgBackend implements SettingsBackend<CnpgSnapshot> {
   }
 
   async activate(mode: Activation, _changes: readonly PlannedChange[], signal: AbortSignal): Promise<void> {
-    if (mode === 'restart') await this.rollingRestart(signal);
-    else await this.waitReloaded(signal);
+    if (mode === 'reload') return await this.waitReloaded(signal);
+    // Let the operator finish rolling out the parameters first, so the transition the restart wait
+    // looks for is the restart's own.
+    await this.waitHealthy(signal, false);
+    await this.rollingRestart(signal);
   }
 
   async restore(
@@ -97,10 +100,10 @@ export class CnpgBackend implements SettingsBackend<CnpgSnapshot> {
   private async waitReloaded(signal: AbortSignal): Promise<void> {
     await this.waitHealthy(signal, false);
     const primary = await this.o.locator.discover(signal);
-    const pod = await this.call(`get pod ${primary}`, () => this.o.api.getPod(primary, signal));
-    while (!isPodReady(pod)) {
+    for (;;) {
+      const pod = await this.call(`get pod ${primary}`, () => this.o.api.getPod(primary, signal));
+      if (isPodReady(pod)) return;
       await this.pause(signal, `primary pod ${primary} to be Ready`);
-      Object.assign(pod, await this.call(`get pod ${primary}`, () => this.o.api.getPod(primary, signal)));
     }
   }
 

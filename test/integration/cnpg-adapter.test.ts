@@ -16,7 +16,12 @@ import { CrashGuard } from '../../src/agent/crash-guard.js';
 import { DEFAULT_INTERVALS } from '../../src/agent/intervals.js';
 import { loadConfig } from '../../src/config/index.js';
 import type { PlatformClient } from '../../src/platform/client.js';
-import { ConfigError, FailoverDetectedError, RestartNotAllowedError } from '../../src/errors.js';
+import {
+  ConfigApplyError,
+  ConfigError,
+  FailoverDetectedError,
+  RestartNotAllowedError,
+} from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { createDb, type Db } from '../../src/pg/pool.js';
 import { serverVersion, type ServerVersion } from '../../src/pg/version.js';
@@ -317,6 +322,31 @@ describe(`cnpg adapter (Kubernetes API simulation, PostgreSQL ${major})`, () => 
     expect(calls.filter((c) => c.startsWith('error:'))).toEqual(['error:failover_detected']);
     expect(sim.requests('PATCH', CLUSTER_PATH)).toHaveLength(1);
     expect(await setting('work_mem')).toBe('5120');
+  });
+
+  it('rolls back a restart PostgreSQL does not survive: parameters patched back and restarted again', async () => {
+    const fragile = await create({
+      DBT_TUNING_ALLOWLIST_ADD: 'wal_level',
+      DBT_POSTGRESQL_RESTART_TIMEOUT_SECONDS: '4',
+    });
+    sim.clearRequests();
+    // wal_level=minimal with max_wal_senders > 0: PostgreSQL refuses to start.
+    const err = await fragile.settings.apply(proposal({ wal_level: 'minimal' })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigApplyError);
+    expect((err as Error).message).toMatch(
+      /^apply: restart: cnpg: .*; rolled back to the previous settings$/,
+    );
+    expect(cnpg.lastError).toBeDefined();
+    const bodies = sim.requests('PATCH', CLUSTER_PATH).map((p) => p.body);
+    expect(bodies).toEqual([
+      { spec: { postgresql: { parameters: { wal_level: 'minimal' } } } },
+      { metadata: { annotations: { [RESTART_ANNOTATION]: expect.any(String) } } },
+      { spec: { postgresql: { parameters: { wal_level: null } } } },
+      { metadata: { annotations: { [RESTART_ANNOTATION]: expect.any(String) } } },
+    ]);
+    await cnpg.settled();
+    expect(pg.isRunning()).toBe(true);
+    expect(await setting('wal_level')).toBe('replica');
   });
 
   it('uses in-cluster configuration (service-account token and CA, KUBERNETES_SERVICE_HOST/PORT) before the kubeconfig', async () => {

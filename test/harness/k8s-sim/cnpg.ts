@@ -97,6 +97,8 @@ export class CnpgCluster {
   /** Restarts the operator carried out (rolling restarts through the annotation). */
   restarts = 0;
   reloads = 0;
+  /** The last failure of the simulated operator's work (a restart PostgreSQL did not survive). */
+  lastError: string | undefined;
 
   constructor(opts: CnpgClusterOptions) {
     this.name = opts.name;
@@ -253,7 +255,16 @@ export class CnpgCluster {
 
   private enqueue(job: () => Promise<void>): void {
     this.work = this.work.then(job).catch((err: unknown) => {
-      this.status.phase = `Operator error: ${err instanceof Error ? err.message : String(err)}`;
+      // PostgreSQL did not come back (e.g. a value it refuses): the instance crash-loops and the
+      // cluster waits for it, until a later change lets it start.
+      this.lastError = err instanceof Error ? err.message : String(err);
+      const primary = this.primaryPod();
+      if (primary) primary.ready = false;
+      Object.assign(this.status, {
+        phase: 'Waiting for the instances to become active',
+        readyInstances: this.pods.filter((p) => p.ready).length,
+      });
+      this.touch();
     });
   }
 
@@ -267,10 +278,17 @@ export class CnpgCluster {
     this.touch();
     await sleep(this.transitionMs);
     this.writeParameters();
+    // A crash-looping instance starts again with the new configuration; a running one reloads.
     if (this.pg.isRunning()) await this.pg.sql('SELECT pg_reload_conf()');
+    else await this.pg.start();
     this.reloads++;
     await sleep(this.transitionMs);
-    this.status.phase = PHASE_HEALTHY;
+    this.healthy();
+  }
+
+  private healthy(): void {
+    for (const p of this.pods) p.ready = true;
+    Object.assign(this.status, { phase: PHASE_HEALTHY, readyInstances: this.pods.length });
     this.touch();
   }
 
@@ -288,7 +306,6 @@ export class CnpgCluster {
       Object.assign(this.status, { currentPrimary: next.spec.name, targetPrimary: next.spec.name });
     }
     await sleep(this.transitionMs);
-    Object.assign(this.status, { phase: PHASE_HEALTHY, readyInstances: this.pods.length });
-    this.touch();
+    this.healthy();
   }
 }
