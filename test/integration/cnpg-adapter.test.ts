@@ -334,7 +334,7 @@ describe(`cnpg adapter (Kubernetes API simulation, PostgreSQL ${major})`, () => 
     const err = await fragile.settings.apply(proposal({ wal_level: 'minimal' })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigApplyError);
     expect((err as Error).message).toMatch(
-      /^apply: restart: cnpg: .*; rolled back to the previous settings$/,
+      /^apply: restart: cnpg: gave up waiting for cluster pg to be healthy \(last: phase "Waiting for the instances to become active", .*\); rolled back to the previous settings$/,
     );
     expect(cnpg.lastError).toBeDefined();
     const bodies = sim.requests('PATCH', CLUSTER_PATH).map((p) => p.body);
