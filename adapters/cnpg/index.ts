@@ -59,7 +59,14 @@ export async function createCnpgAdapter(
   const watch = new FailoverWatch({ log, now: o.now, stabilizeMs: o.stabilizeMs });
   await watch.check(cluster.status, () => Promise.resolve(true));
   const locator = new PrimaryLocator({ api, clusterName: s.clusterName, podName: s.podName, now: o.now });
-  const reader = new PodReader({ api, locator, namespace: s.namespace, container: s.container, now: o.now });
+  const reader = new PodReader({
+    api,
+    locator,
+    namespace: s.namespace,
+    container: s.container,
+    now: o.now,
+    recovering: () => watch.recovering,
+  });
   const backend = new CnpgBackend({
     api,
     log,

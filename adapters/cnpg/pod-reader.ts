@@ -4,6 +4,7 @@
  * metrics-server usage and the node's cAdvisor sample (read fresh each time).
  */
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
+import { errorMessage, FailoverDetectedError } from '../../src/errors.js';
 import { parseCadvisor, type CadvisorSample } from './cadvisor.js';
 import { kubeErrorCode, kubeErrorMessage, type CnpgApi } from './client.js';
 import type { PrimaryLocator } from './discovery.js';
@@ -29,6 +30,8 @@ export interface PodReaderOptions {
   namespace: string;
   container: string;
   now: () => number;
+  /** Whether a failover is being recovered from; errors then carry `failover detected`. */
+  recovering: () => boolean;
   ttlMs?: number;
 }
 
@@ -41,6 +44,31 @@ export class PodReader {
   }
 
   async info(signal: AbortSignal): Promise<PodInfo> {
+    return await this.quietDuringFailover(() => this.readInfo(signal));
+  }
+
+  /** Container usage from metrics-server (working-set memory, CPU over its window). */
+  async usage(name: string, signal: AbortSignal): Promise<PodUsage> {
+    return await this.quietDuringFailover(() => this.readUsage(name, signal));
+  }
+
+  /**
+   * While the cluster recovers from a failover the pods come and go: an error then is part of the
+   * failover (the runner logs it at debug), not a new problem.
+   */
+  private async quietDuringFailover<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!this.o.recovering() || err instanceof FailoverDetectedError) throw err;
+      throw new FailoverDetectedError(`cnpg: failover detected: ${errorMessage(err)}`, {
+        fresh: false,
+        cause: err,
+      });
+    }
+  }
+
+  private async readInfo(signal: AbortSignal): Promise<PodInfo> {
     const name = await this.o.locator.pod(signal);
     const c = this.cache;
     if (c && c.name === name && this.o.now() - c.at < this.ttlMs) return c;
@@ -51,7 +79,7 @@ export class PodReader {
     let memory = specLimit(pod, this.o.container, 'memory');
     let cpu = specLimit(pod, this.o.container, 'cpu');
     if (!memory || !cpu) {
-      const sample = await this.cadvisor(nodeName, name, signal);
+      const sample = await this.readCadvisor(nodeName, name, signal);
       memory ??= memoryFallback(sample, node);
       cpu ??= cpuFallback(sample, node);
     }
@@ -63,8 +91,7 @@ export class PodReader {
     return this.cache;
   }
 
-  /** Container usage from metrics-server (working-set memory, CPU over its window). */
-  async usage(name: string, signal: AbortSignal): Promise<PodUsage> {
+  private async readUsage(name: string, signal: AbortSignal): Promise<PodUsage> {
     let metrics;
     try {
       metrics = await this.o.api.podMetrics(name, signal);
@@ -81,6 +108,10 @@ export class PodReader {
   }
 
   async cadvisor(node: string, pod: string, signal: AbortSignal): Promise<CadvisorSample> {
+    return await this.quietDuringFailover(() => this.readCadvisor(node, pod, signal));
+  }
+
+  private async readCadvisor(node: string, pod: string, signal: AbortSignal): Promise<CadvisorSample> {
     const text = await this.step(`cAdvisor of node ${node}`, () => this.o.api.cadvisor(node, signal));
     return parseCadvisor(text, { namespace: this.o.namespace, pod, container: this.o.container });
   }

@@ -209,6 +209,17 @@ describe(`cnpg adapter (Kubernetes API simulation, PostgreSQL ${major})`, () => 
     expect((fresh as Error).message).toMatch(/^cnpg: failover detected: primary pg-2 → pg-1/);
     const recovering = await adapter.checkFailover!(signal()).catch((e: unknown) => e);
     expect((recovering as FailoverDetectedError).fresh).toBe(false);
+    // Readings that fail meanwhile are part of the failover (the runner logs them at debug).
+    sim.fail(
+      'podMetrics',
+      { status: 503, message: 'the server is currently unable to handle the request' },
+      1,
+    );
+    const reading = await adapter.guardrailReading(signal()).catch((e: unknown) => e);
+    expect(reading).toBeInstanceOf(FailoverDetectedError);
+    expect((reading as Error).message).toBe(
+      'cnpg: failover detected: cnpg: metrics-server: pod pg-2: HTTP 503: the server is currently unable to handle the request',
+    );
 
     cnpg.completeFailover();
     // The announced target became primary: the same failover; quiet until healthy and stable 1.5 s.
