@@ -7,7 +7,7 @@
  * Planning, the no-op rule, read-back in pg_settings and the decision to restore are the engine's.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Activation, RestoreContext, SettingsBackend } from '../../src/apply/backend.js';
+import type { Activation, PrivilegeGap, RestoreContext, SettingsBackend } from '../../src/apply/backend.js';
 import type { ApplyPlan, PlannedChange } from '../../src/apply/types.js';
 import type { Logger } from '../../src/log.js';
 import { kubeErrorMessage, type ClusterStatus, type CnpgApi } from './client.js';
@@ -15,6 +15,7 @@ import { describeStatus, isHealthy, isPodReady } from './cluster-state.js';
 import type { PrimaryLocator } from './discovery.js';
 import type { FailoverWatch } from './failover.js';
 import { isOperatorManaged, specValue } from './parameters.js';
+import { missingPermissions } from './rbac.js';
 
 export const RESTART_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
 
@@ -24,6 +25,7 @@ export type CnpgSnapshot = Record<string, string | null>;
 export interface CnpgBackendOptions {
   api: CnpgApi;
   log: Logger;
+  namespace: string;
   clusterName: string;
   watch: FailoverWatch;
   locator: PrimaryLocator;
@@ -54,6 +56,11 @@ export class CnpgBackend implements SettingsBackend<CnpgSnapshot> {
             `${c.name} is managed by the CloudNativePG operator (not settable in spec.postgresql.parameters)`,
         ),
     );
+  }
+
+  /** For `dbtune-agent check`: the Kubernetes permissions this identity lacks. */
+  privileges(_knobs: readonly string[], signal: AbortSignal): Promise<PrivilegeGap[]> {
+    return missingPermissions(this.o.api, this.o.namespace, this.o.clusterName, signal);
   }
 
   async snapshot(changes: readonly PlannedChange[], signal: AbortSignal): Promise<CnpgSnapshot> {

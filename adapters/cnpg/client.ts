@@ -9,6 +9,7 @@
  */
 import {
   ApiException,
+  AuthorizationV1Api,
   CoreV1Api,
   CustomObjectsApi,
   Observable,
@@ -45,6 +46,16 @@ export interface PodMetrics {
   containers?: { name?: string; usage?: { cpu?: string; memory?: string } }[];
 }
 
+/** One permission, as a SelfSubjectAccessReview's resourceAttributes. */
+export interface AccessCheck {
+  group: string;
+  resource: string;
+  subresource?: string;
+  verb: string;
+  namespace?: string;
+  name?: string;
+}
+
 export interface CnpgApi {
   getCluster(signal: AbortSignal): Promise<ClusterResource>;
   /** JSON merge patch (RFC 7386) of the Cluster resource. */
@@ -56,6 +67,8 @@ export interface CnpgApi {
   podMetrics(name: string, signal: AbortSignal): Promise<PodMetrics>;
   /** The kubelet's `/metrics/cadvisor` text for `node`, through the API server proxy. */
   cadvisor(node: string, signal: AbortSignal): Promise<string>;
+  /** Whether this identity may do `check` (SelfSubjectAccessReview). */
+  canI(check: AccessCheck, signal: AbortSignal): Promise<boolean>;
 }
 
 /** Request options that abort the HTTP request with `signal` (and set extra headers). */
@@ -105,6 +118,7 @@ export function kubeErrorCode(err: unknown): number | undefined {
 export function createCnpgApi(kc: KubeConfig, namespace: string, clusterName: string): CnpgApi {
   const core = kc.makeApiClient(CoreV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
+  const authz = kc.makeApiClient(AuthorizationV1Api);
   const cluster = {
     group: CNPG_GROUP,
     version: CNPG_VERSION,
@@ -139,6 +153,17 @@ export function createCnpgApi(kc: KubeConfig, namespace: string, clusterName: st
         { name: node, path: 'metrics/cadvisor' },
         options(signal),
       );
+    },
+    async canI(check, signal) {
+      const { name, ...rest } = check;
+      const resourceAttributes = name ? { ...rest, name } : rest;
+      const body = {
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SelfSubjectAccessReview',
+        spec: { resourceAttributes },
+      };
+      const review = await authz.createSelfSubjectAccessReview({ body }, options(signal));
+      return review.status?.allowed === true;
     },
   };
 }

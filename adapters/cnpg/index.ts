@@ -70,6 +70,7 @@ export async function createCnpgAdapter(
   const backend = new CnpgBackend({
     api,
     log,
+    namespace: s.namespace,
     clusterName: s.clusterName,
     watch,
     locator,
@@ -140,5 +141,7 @@ async function readClusterAtStart(
 
 export const cnpg: AdapterModule = {
   id: 'cnpg',
+  // Required keys, and where the API server is (in-cluster files or a readable kubeconfig).
+  preflight: (config, env) => void loadKubeConfig(cnpgSettings(config), env),
   create: (ctx) => createCnpgAdapter(ctx),
 };

@@ -387,6 +387,28 @@ describe(`cnpg adapter (Kubernetes API simulation, PostgreSQL ${major})`, () => 
     );
   });
 
+  it('check: lists the Kubernetes permissions the identity lacks (SelfSubjectAccessReview)', async () => {
+    const backend = adapter.settings.backend;
+    expect(await backend.privileges!([], signal())).toEqual([]);
+    sim.denied.add('patch clusters');
+    sim.denied.add('get nodes/proxy');
+    try {
+      expect(await backend.privileges!([], signal())).toEqual([
+        {
+          what: 'patch clusters.postgresql.cnpg.io "pg" in namespace db (to change parameters and request restarts)',
+          grant:
+            'Role in db: apiGroups ["postgresql.cnpg.io"], resources ["clusters"], resourceNames ["pg"], verbs ["get", "patch"]',
+        },
+        {
+          what: 'get nodes/proxy (to read cAdvisor disk and network counters)',
+          grant: 'ClusterRole: apiGroups [""], resources ["nodes/proxy"], verbs ["get"]',
+        },
+      ]);
+    } finally {
+      sim.denied.clear();
+    }
+  });
+
   it('reports configuration problems naming the key and its env var', async () => {
     await expect(create({ DBT_CNPG_CLUSTER_NAME: 'nope' })).rejects.toThrow(
       new ConfigError([

@@ -5,6 +5,7 @@
  *   GET       /api/v1/namespaces/{ns}/pods?labelSelector=…, /api/v1/namespaces/{ns}/pods/{name}
  *   GET       /api/v1/nodes/{name}, /api/v1/nodes/{name}/proxy/{path}  (metrics/cadvisor)
  *   GET       /apis/metrics.k8s.io/v1beta1/namespaces/{ns}/pods/{name}
+ *   POST      /apis/authorization.k8s.io/v1/selfsubjectaccessreviews  (allowed unless in `denied`)
  * Requests need `Authorization: Bearer <token>`. Every request is logged; failures are programmable
  * per operation. The Cluster resource acts on a real PostgreSQL (see cnpg.ts).
  * The generated client percent-encodes path parameters, so `/proxy/metrics%2Fcadvisor` is decoded.
@@ -57,6 +58,8 @@ export class K8sSim {
   readonly caPem: string;
   readonly token: string;
   cluster: CnpgCluster | undefined;
+  /** Permissions SelfSubjectAccessReview denies, as `<verb> <resource>[/<subresource>]` (e.g. `get nodes/proxy`). */
+  readonly denied = new Set<string>();
   private readonly nodes = new Map<string, SimNode>();
   private readonly failures = new Map<SimOperation, { failure: SimFailure; remaining: number }>();
   private readonly log: SimRequest[] = [];
@@ -219,6 +222,18 @@ export class K8sSim {
         return json(res, 200, c.patch(r.body));
       }
       return json(res, 405, statusBody(405, 'MethodNotAllowed', r.method));
+    }
+    if (r.method === 'POST' && r.path === '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews') {
+      const spec = (r.body as { spec?: { resourceAttributes?: Record<string, string> } }).spec;
+      const a = spec?.resourceAttributes ?? {};
+      const key = `${a.verb} ${a.resource}${a.subresource ? `/${a.subresource}` : ''}`;
+      const allowed = !this.denied.has(key);
+      return json(res, 201, {
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SelfSubjectAccessReview',
+        spec,
+        status: { allowed, ...(allowed ? { reason: 'RBAC: allowed by RoleBinding' } : {}) },
+      });
     }
     if (r.method !== 'GET') return json(res, 405, statusBody(405, 'MethodNotAllowed', r.method));
     m = /^\/api\/v1\/namespaces\/([^/]+)\/pods$/.exec(r.path);
