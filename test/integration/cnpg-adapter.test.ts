@@ -4,7 +4,7 @@
  * simulated operator, restarts go through the restartedAt annotation, failovers switch the primary
  * label, and metrics come from metrics-server and cAdvisor bodies.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -363,7 +363,6 @@ describe(`cnpg adapter (Kubernetes API simulation, PostgreSQL ${major})`, () => 
   it('uses in-cluster configuration (service-account token and CA, KUBERNETES_SERVICE_HOST/PORT) before the kubeconfig', async () => {
     const sa = path.join(tmp, 'serviceaccount');
     rmSync(sa, { recursive: true, force: true });
-    const { mkdirSync } = await import('node:fs');
     mkdirSync(sa);
     writeFileSync(path.join(sa, 'token'), sim.token);
     writeFileSync(path.join(sa, 'ca.crt'), sim.caPem);
@@ -380,6 +379,12 @@ describe(`cnpg adapter (Kubernetes API simulation, PostgreSQL ${major})`, () => 
     });
     await expect(inCluster.checkFailover!(signal())).resolves.toBeUndefined();
     expect(sim.requests('GET', CLUSTER_PATH).length).toBeGreaterThan(0);
+
+    // Without in-cluster env and without cnpg.kubeconfig_path: ~/.kube/config.
+    mkdirSync(path.join(tmp, '.kube'), { recursive: true });
+    writeFileSync(path.join(tmp, '.kube', 'config'), sim.kubeconfig(NS));
+    const fromHome = await create({ DBT_CNPG_KUBECONFIG_PATH: '' }, { HOME: tmp });
+    await expect(fromHome.checkFailover!(signal())).resolves.toBeUndefined();
 
     writeFileSync(path.join(sa, 'token'), 'wrong-token');
     await expect(create({}, env, { ...FAST, serviceAccountDir: sa })).rejects.toThrow(
