@@ -47,10 +47,10 @@ export function loadKubeConfig(
   const cluster = inCluster(env, saDir);
   if (cluster) return cluster;
   const file = s.kubeconfigPath ?? path.join(env.HOME || os.homedir(), '.kube', 'config');
-  const where = s.kubeconfigPath ? `${KEYS.kubeconfigPath}: ${file}` : `${file} (set ${KEYS.kubeconfigPath})`;
   if (!existsSync(file)) {
+    const which = s.kubeconfigPath ? `no kubeconfig at ${file}` : `not set and no kubeconfig at ${file}`;
     throw new ConfigError([
-      `${KEYS.kubeconfigPath}: not running in a Kubernetes pod (no KUBERNETES_SERVICE_HOST/PORT and service-account token) and no kubeconfig at ${where}`,
+      `${KEYS.kubeconfigPath}: ${which}, and not running in a Kubernetes pod (KUBERNETES_SERVICE_HOST/PORT and a service-account token in ${saDir})`,
     ]);
   }
   const kc = new KubeConfig();
