@@ -180,9 +180,8 @@ export class CnpgCluster {
       'cnpg.io/cluster': this.name,
       'cnpg.io/instanceName': p.spec.name,
       'cnpg.io/podRole': 'instance',
-      ...(p.role === 'primary' || p.role === 'replica'
-        ? { 'cnpg.io/instanceRole': p.role, role: p.role }
-        : {}),
+      'cnpg.io/instanceRole': p.role,
+      role: p.role,
     };
   }
 
