@@ -71,6 +71,7 @@ export const ADAPTERS: readonly AdapterEntry[] = [
       'DBT_CNPG_CONTAINER_NAME',
     ],
     description: 'CloudNativePG cluster on Kubernetes',
+    load: async () => (await import('./cnpg/index.js')).cnpg,
   },
   {
     id: 'docker',

@@ -165,6 +165,16 @@ describe('dbtune-agent CLI', () => {
         'docker.container_name (env: DBT_DOCKER_CONTAINER_NAME): required for --docker',
       ],
       [
+        'no Kubernetes API to talk to',
+        ['--cnpg'],
+        {
+          DBT_CNPG_NAMESPACE: 'db',
+          DBT_CNPG_CLUSTER_NAME: 'pg',
+          DBT_CNPG_KUBECONFIG_PATH: '/nonexistent/kubeconfig',
+        },
+        'cnpg.kubeconfig_path (env: DBT_CNPG_KUBECONFIG_PATH): no kubeconfig at /nonexistent/kubeconfig, and not running in a Kubernetes pod (KUBERNETES_SERVICE_HOST/PORT and a service-account token in /var/run/secrets/kubernetes.io/serviceaccount)',
+      ],
+      [
         'a connection string that is not PostgreSQL',
         ['--local'],
         { DBT_POSTGRESQL_CONNECTION_URL: 'mysql://root:hunter2@h/db' },
