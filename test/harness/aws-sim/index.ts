@@ -73,7 +73,7 @@ export class AwsSim {
   readonly rds = new RdsState();
   readonly instanceTypes: Record<string, InstanceType> = { ...INSTANCE_TYPES };
   private readonly metrics = new Map<string, InstanceMetrics>();
-  private readonly faults = new Map<string, { error: AwsErrorSpec; remaining: number }>();
+  private readonly faults = new Map<string, { error: AwsErrorSpec; remaining: number; skip: number }>();
   private readonly log: SimRequest[] = [];
   private readonly sockets = new Set<Socket>();
   private readonly server: http.Server;
@@ -120,7 +120,10 @@ export class AwsSim {
     for (const p of await catalogueFrom(spec.from)) {
       if (spec.only && !spec.only(p.ParameterName)) continue;
       const value = spec.values?.[p.ParameterName];
-      params.set(p.ParameterName, value === undefined ? p : { ...p, ParameterValue: value, Source: 'system' });
+      params.set(
+        p.ParameterName,
+        value === undefined ? p : { ...p, ParameterValue: value, Source: 'system' },
+      );
     }
     const group: SimGroup = {
       name: spec.name,
@@ -191,9 +194,12 @@ export class AwsSim {
     m.activeMemoryKb = kb;
   }
 
-  /** Fail the next `times` calls of an action (`RebootDBInstance`, `GetMetricData`, …). */
-  fail(action: string, error: AwsErrorSpec, times = Number.POSITIVE_INFINITY): void {
-    this.faults.set(action, { error, remaining: times });
+  /**
+   * Fail `times` calls of an action (`RebootDBInstance`, `GetMetricData`, …), after letting `skip`
+   * calls through.
+   */
+  fail(action: string, error: AwsErrorSpec, times = Number.POSITIVE_INFINITY, skip = 0): void {
+    this.faults.set(action, { error, remaining: times, skip });
   }
 
   /** The standard throttling error, which the SDK's standard retry mode retries. */
@@ -205,7 +211,12 @@ export class AwsSim {
   deny(action: string): void {
     const service = this.serviceOf(action);
     const prefix = service === 'cloudwatch' ? 'cloudwatch' : service;
-    const code = service === 'ec2' ? 'UnauthorizedOperation' : service === 'pi' ? 'NotAuthorizedException' : 'AccessDenied';
+    const code =
+      service === 'ec2'
+        ? 'UnauthorizedOperation'
+        : service === 'pi'
+          ? 'NotAuthorizedException'
+          : 'AccessDenied';
     this.fail(action, {
       code,
       status: 403,
@@ -253,9 +264,9 @@ export class AwsSim {
     const target = String(req.headers['x-amz-target'] ?? '');
     let protocol: Protocol = 'query';
     let service: AwsService = 'rds';
-    let action = '';
-    let params: Record<string, unknown> = {};
     try {
+      let action: string;
+      let params: Record<string, unknown>;
       if (target) {
         const [prefix, name] = target.split('.');
         action = name ?? '';
@@ -264,23 +275,29 @@ export class AwsSim {
         else throw new SimAwsError('UnknownOperationException', `aws-sim: unknown target ${target}`);
         params = JSON.parse(body || '{}') as Record<string, unknown>;
       } else {
-        params = parseForm(body);
-        action = String(params.Action ?? '');
-        if (params.Version === '2016-11-15') [protocol, service] = ['ec2', 'ec2'];
-        else if (params.Version !== '2014-10-31')
-          throw new SimAwsError('InvalidAction', `aws-sim: unknown API version ${String(params.Version)}`);
+        const form = parseForm(body);
+        params = form;
+        action = form.Action ?? '';
+        if (form.Version === '2016-11-15') [protocol, service] = ['ec2', 'ec2'];
+        else if (form.Version !== '2014-10-31')
+          throw new SimAwsError('InvalidAction', `aws-sim: unknown API version ${form.Version ?? ''}`);
       }
-      const auth = /Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\//.exec(String(req.headers.authorization ?? ''));
+      const auth = /Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\//.exec(
+        String(req.headers.authorization ?? ''),
+      );
       this.log.push({ service, action, params, accessKeyId: auth?.[1], region: auth?.[2], at: Date.now() });
       if (auth?.[1] !== this.accessKeyId) {
         throw new SimAwsError(
-          service === 'pi' || service === 'cloudwatch' ? 'UnrecognizedClientException' : 'InvalidClientTokenId',
+          service === 'pi' || service === 'cloudwatch'
+            ? 'UnrecognizedClientException'
+            : 'InvalidClientTokenId',
           'The security token included in the request is invalid.',
           403,
         );
       }
       const fault = this.faults.get(action);
-      if (fault && fault.remaining > 0) {
+      if (fault && fault.skip > 0) fault.skip--;
+      else if (fault && fault.remaining > 0) {
         fault.remaining--;
         throw new SimAwsError(fault.error.code, fault.error.message, fault.error.status);
       }
@@ -289,12 +306,20 @@ export class AwsSim {
       const e =
         err instanceof SimAwsError
           ? { code: err.code, message: err.message, status: err.status }
-          : { code: 'InternalFailure', message: err instanceof Error ? err.message : String(err), status: 500 };
+          : {
+              code: 'InternalFailure',
+              message: err instanceof Error ? err.message : String(err),
+              status: 500,
+            };
       replyError(res, protocol, e, requestId);
     }
   }
 
-  private dispatch(service: AwsService, action: string, params: Record<string, unknown>): Record<string, unknown> {
+  private dispatch(
+    service: AwsService,
+    action: string,
+    params: Record<string, unknown>,
+  ): Record<string, unknown> {
     const { instances } = this.rds;
     switch (service) {
       case 'rds':

@@ -79,7 +79,11 @@ export function getMetricData(
   if (queries.length === 0 || queries.length > 500) {
     throw new SimAwsError('InvalidParameterValue', 'MetricDataQueries must hold 1 to 500 queries');
   }
-  if (typeof body.StartTime !== 'number' || typeof body.EndTime !== 'number' || body.StartTime >= body.EndTime) {
+  if (
+    typeof body.StartTime !== 'number' ||
+    typeof body.EndTime !== 'number' ||
+    body.StartTime >= body.EndTime
+  ) {
     throw new SimAwsError('InvalidParameterValue', 'StartTime must be before EndTime');
   }
   return {
@@ -136,11 +140,11 @@ export function getResourceMetrics(
     Identifier: inst.dbiResourceId,
     MetricList: (body.MetricQueries ?? []).map((q) => {
       const kb = q.Metric === 'os.memory.active.avg' ? metrics.get(inst.id)?.activeMemoryKb : null;
+      const inWindow = at >= (body.StartTime ?? 0) && at <= (body.EndTime ?? 0);
       return {
         Key: { Metric: q.Metric },
-        DataPoints: typeof kb === 'number' ? [{ Timestamp: at, Value: kb }] : [],
+        DataPoints: typeof kb === 'number' && inWindow ? [{ Timestamp: at, Value: kb }] : [],
       };
     }),
   };
 }
-

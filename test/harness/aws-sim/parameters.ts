@@ -92,7 +92,7 @@ export async function catalogueFrom(pg: PgCluster): Promise<SimParameter[]> {
 
 function inRanges(value: number, allowed: string): boolean {
   return allowed.split(',').some((range) => {
-    const m = /^(-?[\d.]+)-(-?[\d.]+)$/.exec(range.trim());
+    const m = /^(-?[\d.]+(?:e[+-]?\d+)?)-(-?[\d.]+(?:e[+-]?\d+)?)$/i.exec(range.trim());
     return m ? value >= Number(m[1]) && value <= Number(m[2]) : Number(range) === value;
   });
 }

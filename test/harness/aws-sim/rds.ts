@@ -11,11 +11,7 @@ import { checkValue, serverValue, type ApplyMethod, type SimGroup, type SimParam
 import { SimAwsError, formList, list, type FormParams, type XmlValue } from './wire.js';
 
 export type ParameterApplyStatus =
-  | 'in-sync'
-  | 'applying'
-  | 'pending-reboot'
-  | 'pending-database-upgrade'
-  | 'failed-to-apply';
+  'in-sync' | 'applying' | 'pending-reboot' | 'pending-database-upgrade' | 'failed-to-apply';
 
 export interface SimInstance {
   id: string;
@@ -102,7 +98,11 @@ export class RdsState {
     if (!g || g.kind !== kind) {
       throw kind === 'instance'
         ? new SimAwsError('DBParameterGroupNotFound', `DBParameterGroup not found: ${name ?? ''}`, 404)
-        : new SimAwsError('DBParameterGroupNotFound', `DBClusterParameterGroup not found: ${name ?? ''}`, 404);
+        : new SimAwsError(
+            'DBParameterGroupNotFound',
+            `DBClusterParameterGroup not found: ${name ?? ''}`,
+            404,
+          );
     }
     return g;
   }
@@ -111,7 +111,12 @@ export class RdsState {
     const selected = p.DBInstanceIdentifier
       ? [this.instance(p.DBInstanceIdentifier)]
       : [...this.instances.values()];
-    return { DBInstances: list('DBInstance', selected.map((i) => this.instanceXml(i))) };
+    return {
+      DBInstances: list(
+        'DBInstance',
+        selected.map((i) => this.instanceXml(i)),
+      ),
+    };
   }
 
   instanceXml(i: SimInstance): Record<string, XmlValue> {
@@ -287,7 +292,8 @@ export class RdsState {
 
   private reboot(p: FormParams): Record<string, XmlValue> {
     const inst = this.instance(p.DBInstanceIdentifier);
-    if (inst.status !== 'available') {
+    // An instance that could not start with its parameters may be rebooted once they are fixed.
+    if (inst.status !== 'available' && inst.status !== 'incompatible-parameters') {
       throw new SimAwsError(
         'InvalidDBInstanceState',
         `Instance ${inst.id} is not in available state (it is ${inst.status}).`,
