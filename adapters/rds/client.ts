@@ -6,7 +6,6 @@
  * retried by the SDK's standard retry strategy, not here.
  */
 import { CloudWatchClient, GetMetricDataCommand, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
-import { DescribeInstanceTypesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { GetResourceMetricsCommand, PIClient } from '@aws-sdk/client-pi';
 import {
   DescribeDBClusterParametersCommand,
@@ -25,6 +24,7 @@ import {
 } from '@aws-sdk/client-rds';
 import type { RdsSettings } from './config.js';
 import { awsCallError } from './aws-errors.js';
+import { describeInstanceTypeInWorker } from './ec2-worker.js';
 
 export type GroupKind = 'instance' | 'cluster';
 
@@ -76,7 +76,6 @@ export function createAwsApi(settings: RdsSettings): AwsApi {
     ...(settings.credentials ? { credentials: settings.credentials } : {}),
   };
   const rds = new RDSClient(base);
-  const ec2 = new EC2Client(base);
   const cloudwatch = new CloudWatchClient(base);
   const pi = new PIClient(base);
   // Every call goes through `call`, so an SDK error becomes one that names the IAM action.
@@ -103,14 +102,9 @@ export function createAwsApi(settings: RdsSettings): AwsApi {
         });
         return out.DBClusters?.[0];
       }),
+    // In a worker: see ec2-worker.ts for why.
     instanceType: (type, abortSignal) =>
-      call('ec2:DescribeInstanceTypes', async () => {
-        const out = await ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: [type as never] }), {
-          abortSignal,
-        });
-        const t = out.InstanceTypes?.[0];
-        return { vcpus: t?.VCpuInfo?.DefaultVCpus, memoryMiB: t?.MemoryInfo?.SizeInMiB };
-      }),
+      call('ec2:DescribeInstanceTypes', () => describeInstanceTypeInWorker(base, type, abortSignal)),
     parameters: (kind, group, abortSignal) =>
       call(kind === 'instance' ? 'rds:DescribeDBParameters' : 'rds:DescribeDBClusterParameters', async () => {
         const all: Parameter[] = [];
@@ -215,7 +209,7 @@ export function createAwsApi(settings: RdsSettings): AwsApi {
         return latest?.v;
       }),
     close: () => {
-      for (const c of [rds, ec2, cloudwatch, pi]) c.destroy();
+      for (const c of [rds, cloudwatch, pi]) c.destroy();
     },
   };
 }

@@ -12,7 +12,7 @@ import { DEFAULT_TIMING, rdsParameterGroupBackend, type RdsBackendTiming } from 
 import { startupError } from './aws-errors.js';
 import { createAwsApi } from './client.js';
 import { rdsSettings, type RdsVariant } from './config.js';
-import { describeInstance, type InstanceInfo } from './instance.js';
+import { describeInstance, type InstanceInfo, type SizeCache } from './instance.js';
 import { rdsGuardrailReader, rdsHardwareCollector } from './metrics.js';
 import { rdsSystemInfo } from './system-info.js';
 
@@ -33,9 +33,10 @@ export async function createRdsAdapter(
   const { config, db, log, pgVersion } = ctx;
   const settings = rdsSettings(config, variant);
   const api = createAwsApi(settings);
+  const sizes: SizeCache = new Map();
   let info: InstanceInfo;
   try {
-    info = await describeInstance(api, settings, AbortSignal.timeout(STARTUP_TIMEOUT_MS));
+    info = await describeInstance(api, settings, AbortSignal.timeout(STARTUP_TIMEOUT_MS), sizes);
   } catch (err) {
     api.close();
     throw startupError(err, settings);
@@ -50,7 +51,8 @@ export async function createRdsAdapter(
     },
     'DB instance found',
   );
-  const refresh = async (signal: AbortSignal) => (info = await describeInstance(api, settings, signal));
+  const refresh = async (signal: AbortSignal) =>
+    (info = await describeInstance(api, settings, signal, sizes));
   const timing = { ...DEFAULT_TIMING, ...opts.timing };
   const backend = rdsParameterGroupBackend({ api, settings, log, timing });
   const engine = createApplyEngine({

@@ -83,10 +83,14 @@ export async function describeState(
   };
 }
 
+/** vCPU and memory per instance type: a class does not change size, so EC2 is asked once per class. */
+export type SizeCache = Map<string, { vcpus: number; memoryMiB: number }>;
+
 export async function describeInstance(
   api: AwsApi,
   s: RdsSettings,
   signal: AbortSignal,
+  sizes: SizeCache = new Map(),
 ): Promise<InstanceInfo> {
   const state = await describeState(api, s, signal);
   if (state.instanceClass === 'db.serverless') {
@@ -99,7 +103,13 @@ export async function describeInstance(
     return { ...state, vcpus: Math.ceil(acu), memoryBytes: Math.round(acu * 2 * GIB) };
   }
   const type = state.instanceClass.replace(/^db\./, '');
-  const { vcpus, memoryMiB } = await api.instanceType(type, signal);
-  if (!vcpus || !memoryMiB) throw new Error(`rds: ec2: DescribeInstanceTypes: no vCPU or memory for ${type}`);
-  return { ...state, vcpus, memoryBytes: memoryMiB * MIB };
+  let size = sizes.get(type);
+  if (!size) {
+    const { vcpus, memoryMiB } = await api.instanceType(type, signal);
+    if (!vcpus || !memoryMiB)
+      throw new Error(`rds: ec2: DescribeInstanceTypes: no vCPU or memory for ${type}`);
+    size = { vcpus, memoryMiB };
+    sizes.set(type, size);
+  }
+  return { ...state, vcpus: size.vcpus, memoryBytes: size.memoryMiB * MIB };
 }
