@@ -1,7 +1,7 @@
 /**
  * The parameter-group settings backend (src/apply/backend.ts) for RDS and Aurora. The engine plans,
  * skips no-op proposals, reads values back in pg_settings and calls `restore` on failure; this file
- * only speaks the RDS API (facts §7.3):
+ * only speaks the RDS API:
  * - check: refuse a `default.*` group (AWS does not allow modifying one) and knobs the group does not
  *   hold, cannot modify, or whose value is outside its AllowedValues;
  * - write: only values the group does not already hold, `immediate` for dynamic and

@@ -1,5 +1,5 @@
 /**
- * The adapter's settings: section `rds` for `--rds`, `rds-aurora` for `--aurora` (facts §6.3), with
+ * The adapter's settings: section `rds` for `--rds`, `rds-aurora` for `--aurora`, with
  * the same keys. Credentials are static only when both keys are given; otherwise the SDK's default
  * chain runs (environment, shared files and profiles, web identity/IRSA, container and instance
  * metadata): https://docs.aws.amazon.com/sdk-for-javascript/v3/developer-guide/setting-credentials-node.html

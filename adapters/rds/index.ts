@@ -1,5 +1,5 @@
 /**
- * `--rds` and `--aurora`: Amazon RDS for PostgreSQL and Aurora PostgreSQL (facts §7.3). Settings
+ * `--rds` and `--aurora`: Amazon RDS for PostgreSQL and Aurora PostgreSQL. Settings
  * change through the instance's parameter groups (apply.ts) under the apply engine; system info
  * comes from the RDS and EC2 APIs; metrics and the memory guardrail from CloudWatch and Performance
  * Insights. Aurora is the same adapter with its own config section and without the WAL collectors

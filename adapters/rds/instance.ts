@@ -1,5 +1,5 @@
 /**
- * What the adapter knows about its DB instance (facts §7.3): the instance
+ * What the adapter knows about its DB instance: the instance
  * (`DescribeDBInstances`, exactly one), its cluster when it has one (`DescribeDBClusters`: the
  * cluster parameter group, Serverless v2 capacity), and the vCPU and memory of its class
  * (`ec2:DescribeInstanceTypes` for `db.<type>`). Aurora Serverless v2 (`db.serverless`) is sized

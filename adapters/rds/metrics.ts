@@ -1,7 +1,6 @@
 /**
- * Hardware metrics and the guardrail reading from CloudWatch and Performance Insights (facts §5,
- * §7.3). CloudWatch: one GetMetricData call per tick for FreeableMemory, CPUUtilization, ReadIOPS and
- * WriteIOPS (namespace AWS/RDS, dimension DBInstanceIdentifier, latest 1-minute average of the last
+ * Hardware metrics and the guardrail reading from CloudWatch and Performance Insights. CloudWatch:
+ * one GetMetricData call per tick for FreeableMemory, CPUUtilization, ReadIOPS and WriteIOPS (namespace AWS/RDS, dimension DBInstanceIdentifier, latest 1-minute average of the last
  * 5 minutes). Performance Insights, when enabled on the instance: `os.memory.active.avg` (kB).
  * A metric without data, or whose call failed, is omitted, never reported as zero.
  * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-metrics.html

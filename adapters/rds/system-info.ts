@@ -1,5 +1,5 @@
 /**
- * System info for RDS and Aurora (facts §3.1, §7.3): vCPU and memory of the instance class (or of
+ * System info for RDS and Aurora: vCPU and memory of the instance class (or of
  * Serverless v2's maximum capacity), the parameter group names, and the database part. Each call
  * describes the instance again, so a class change or a new parameter group shows up within a tick.
  * All-or-nothing: any failed call fails the whole list.

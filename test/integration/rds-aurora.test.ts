@@ -12,7 +12,7 @@ import { ADAPTERS } from '../../adapters/index.js';
 import { AURORA_DISABLED_COLLECTORS, createRdsAdapter } from '../../adapters/rds/index.js';
 import type { Adapter } from '../../adapters/types.js';
 import { loadConfig } from '../../src/config/index.js';
-import type { AgentError} from '../../src/errors.js';
+import type { AgentError } from '../../src/errors.js';
 import { ConfigError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { createDb, type Db } from '../../src/pg/pool.js';
