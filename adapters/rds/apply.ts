@@ -17,6 +17,7 @@ import type {
   Activation,
   ApplyPlan,
   PlannedChange,
+  PrivilegeGap,
   RestoreContext,
   SettingsBackend,
 } from '../../src/apply/index.js';
@@ -293,6 +294,40 @@ export function rdsParameterGroupBackend(opts: {
     async activate(mode: Activation, _changes, signal) {
       if (written.size) await waitApplied(written, signal);
       if (mode === 'restart') await rebootAndWait(signal);
+    },
+
+    /**
+     * For `dbtune-agent check`: what keeps the parameter groups from taking the tuning space. A
+     * denied IAM action surfaces as the error of the describe call, naming the action.
+     */
+    async privileges(knobs, signal): Promise<PrivilegeGap[]> {
+      const state = await describeState(api, settings, signal);
+      const [instance, cluster] = await groups(state, true, signal);
+      const gaps: PrivilegeGap[] = [];
+      const used = new Map<string, GroupKind>();
+      for (const knob of knobs) {
+        const t = resolveTarget(knob, instance, cluster);
+        if (typeof t === 'string') {
+          gaps.push({
+            what: t,
+            grant: `leave ${knob} out of the tuning space: tuning.allowlist_remove (env: DBT_TUNING_ALLOWLIST_REMOVE)`,
+          });
+        } else used.set(t.group.name, t.group.kind);
+      }
+      for (const [name, kind] of used) {
+        if (!name.startsWith('default.')) continue;
+        const create =
+          kind === 'instance' ? 'create-db-parameter-group' : 'create-db-cluster-parameter-group';
+        const attach =
+          kind === 'instance'
+            ? `modify-db-instance --db-instance-identifier ${settings.instanceId} --db-parameter-group-name <new>`
+            : `modify-db-cluster --db-cluster-identifier ${state.cluster?.id ?? '<cluster>'} --db-cluster-parameter-group-name <new>`;
+        gaps.push({
+          what: `${kind === 'instance' ? 'DB' : 'cluster'} parameter group ${name} is a default group, which AWS does not allow modifying`,
+          grant: `aws rds ${create} (family of ${name}), then aws rds ${attach}, then reboot the instance`,
+        });
+      }
+      return gaps;
     },
 
     async restore(snapshot, attempted, ctx: RestoreContext) {

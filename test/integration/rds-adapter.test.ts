@@ -332,6 +332,26 @@ describe(`rds adapter (AWS simulation, PostgreSQL ${major})`, () => {
       }
     });
 
+    it('lists for `check` what keeps the groups from taking the tuning space', async () => {
+      expect(await a.settings.backend.privileges!(['work_mem', 'jit_above_cost'], signal())).toEqual([
+        {
+          what: `jit_above_cost is not a parameter of parameter group ${GROUP}`,
+          grant:
+            'leave jit_above_cost out of the tuning space: tuning.allowlist_remove (env: DBT_TUNING_ALLOWLIST_REMOVE)',
+        },
+      ]);
+      const d = await adapter({ DBT_RDS_DATABASE_IDENTIFIER: 'db-default' });
+      try {
+        const gaps = await d.settings.backend.privileges!(['work_mem'], signal());
+        expect(gaps.map((g) => g.what)).toEqual([
+          'DB parameter group default.postgres17 is a default group, which AWS does not allow modifying',
+        ]);
+        expect(gaps[0]?.grant).toContain('modify-db-instance --db-instance-identifier db-default');
+      } finally {
+        await d.close?.();
+      }
+    });
+
     it('refuses knobs the group does not hold, cannot modify, or does not allow, sending nothing', async () => {
       const err = await applyError(
         a,
