@@ -23,6 +23,7 @@ import type {
 } from '../../src/apply/index.js';
 import { DefaultParameterGroupError } from '../../src/errors.js';
 import type { Logger } from '../../src/log.js';
+import { AwsCallError } from './aws-errors.js';
 import type { AwsApi, GroupKind, ParameterWrite } from './client.js';
 import type { RdsSettings } from './config.js';
 import { describeState, type InstanceInfo } from './instance.js';
@@ -232,7 +233,14 @@ export function rdsParameterGroupBackend(opts: {
       s.status === 'available' || s.status === 'incompatible-parameters' ? s : undefined,
     );
     log.info({ instance: settings.instanceId }, 'rebooting DB instance');
-    await api.reboot(settings.instanceId, signal);
+    rebooted = true;
+    try {
+      await api.reboot(settings.instanceId, signal);
+    } catch (err) {
+      // AWS refused the request (4xx): the instance did not reboot. Anything else may have.
+      if (err instanceof AwsCallError && err.status !== undefined && err.status < 500) rebooted = false;
+      throw err;
+    }
     await poll('wait for the instance to be available', timing.availableTimeoutMs, signal, (s) => {
       if (s.status === 'available') return s;
       if (s.status && FAILED_INSTANCE_STATES.has(s.status)) {
@@ -245,6 +253,8 @@ export function rdsParameterGroupBackend(opts: {
 
   let last: { snapshot: RdsSnapshot; names: string } | undefined;
   let written = new Set<GroupKind>();
+  /** Whether this apply rebooted the instance (or may have): then only a reboot takes values back. */
+  let rebooted = false;
   const namesOf = (changes: readonly PlannedChange[]) => changes.map((c) => c.name).join('\0');
 
   async function takeSnapshot(changes: readonly PlannedChange[], signal: AbortSignal): Promise<RdsSnapshot> {
@@ -287,6 +297,7 @@ export function rdsParameterGroupBackend(opts: {
         .filter((e) => !e.held)
         .map((e) => ({ kind: e.kind, group: e.group, w: { name: e.name, value: e.next, method: e.method } }));
       written = new Set(writes.map((w) => w.kind));
+      rebooted = false;
       if (writes.length === 0) log.info('parameter group already holds every value; nothing sent');
       await send(writes, signal);
     },
@@ -344,7 +355,7 @@ export function rdsParameterGroupBackend(opts: {
       const kinds = new Set(back.map((e) => e.kind));
       if (kinds.size) await waitApplied(kinds, ctx.signal);
       // Static values went live only if the failed apply rebooted; then only a reboot takes them back.
-      if (ctx.activated === 'restart') await rebootAndWait(ctx.signal);
+      if (rebooted) await rebootAndWait(ctx.signal);
     },
   };
 }

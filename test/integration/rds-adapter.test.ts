@@ -128,7 +128,9 @@ describe(`rds adapter (AWS simulation, PostgreSQL ${major})`, () => {
 
   afterEach(async () => {
     sim.clearFaults();
+    sim.rds.failedStarts = 0;
     await sim.settle();
+    if (!pg.isRunning()) await pg.start();
     sim.clearRequests();
   });
 
@@ -417,6 +419,31 @@ describe(`rds adapter (AWS simulation, PostgreSQL ${major})`, () => {
       expect(calls).toEqual([['immediate'], ['pending-reboot', 'pending-reboot']]);
       expect(sim.requests('RebootDBInstance')).toHaveLength(1);
       expect(sim.instance('db1')).toMatchObject({ status: 'available', applyStatus: 'in-sync' });
+    });
+
+    it('restores a restart batch when the reboot is refused, without rebooting', async () => {
+      const before = await setting('max_worker_processes');
+      const target = before === '14' ? 13 : 14;
+      sim.fail('RebootDBInstance', { code: 'InvalidDBInstanceState', message: 'busy', status: 400 }, 1);
+      const err = await applyError(restartable, proposal({ max_worker_processes: target }, 'restart'));
+      expect(err.message).toContain('rds: RebootDBInstance: InvalidDBInstanceState: busy');
+      expect(err.message).toContain('rolled back to the previous settings');
+      expect(sim.requests('RebootDBInstance')).toHaveLength(1);
+      expect(sim.parameter(GROUP, 'max_worker_processes').ParameterValue).toBe(before);
+      expect(await setting('max_worker_processes')).toBe(before);
+    });
+
+    it('restores and reboots again when the instance cannot start with the new values', async () => {
+      const before = await setting('max_worker_processes');
+      const pid = pg.postmasterPid();
+      sim.rds.failedStarts = 1;
+      const err = await applyError(restartable, proposal({ max_worker_processes: 15 }, 'restart'));
+      expect(err.message).toContain('instance db1 is incompatible-parameters');
+      expect(err.message).toContain('rolled back to the previous settings');
+      expect(sim.requests('RebootDBInstance')).toHaveLength(2);
+      expect(sim.instance('db1').status).toBe('available');
+      expect(await setting('max_worker_processes')).toBe(before);
+      expect(pg.postmasterPid()).not.toBe(pid);
     });
 
     it('sends a batch of more than 20 parameters in calls of at most 20', async () => {

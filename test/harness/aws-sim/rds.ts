@@ -55,6 +55,11 @@ export class RdsState {
   readonly clusters = new Map<string, SimCluster>();
   readonly groups = new Map<string, SimGroup>();
   readonly timing: RdsTiming = { applyDelayMs: 200, rebootDelayMs: 200 };
+  /**
+   * Reboots that end in `incompatible-parameters` without starting the server, as when it cannot
+   * start with the group's values (the pending values are still written to its configuration).
+   */
+  failedStarts = 0;
   /** Background work (applies, reboots): awaited by `settle()` and on close. */
   private readonly work = new Set<Promise<void>>();
 
@@ -304,8 +309,17 @@ export class RdsState {
       await sleep(this.timing.rebootDelayMs);
       try {
         if (inst.pg) {
+          // The service rewrites the server's configuration while it is down; the simulation
+          // writes it with ALTER SYSTEM, so it starts a stopped server first.
+          if (!inst.pg.isRunning()) await inst.pg.start();
           for (const name of inst.pendingReboot) {
             await alterSystem(inst.pg, name, serverValue(this.effective(inst, name)));
+          }
+          if (this.failedStarts > 0) {
+            this.failedStarts--;
+            await inst.pg.stop('fast');
+            inst.status = 'incompatible-parameters';
+            return;
           }
           await inst.pg.restart();
         }
