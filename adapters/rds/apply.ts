@@ -302,6 +302,9 @@ export function rdsParameterGroupBackend(opts: {
       await send(writes, signal);
     },
 
+    // ModifyDBParameterGroup updates the group at once; the instance then reports `applying` until
+    // dynamic values are live. Should AWS report `in-sync` before it starts applying, the engine's
+    // read-back in pg_settings still waits for (and verifies) the values.
     async activate(mode: Activation, _changes, signal) {
       if (written.size) await waitApplied(written, signal);
       if (mode === 'restart') await rebootAndWait(signal);

@@ -133,7 +133,7 @@ export function createAwsApi(settings: RdsSettings): AwsApi {
         } while (marker);
         return all;
       }),
-    modifyParameters: (kind, group, params, abortSignal) => {
+    modifyParameters: async (kind, group, params, abortSignal) => {
       const reset = params.every((p) => p.value === undefined);
       if (!reset && params.some((p) => p.value === undefined)) {
         throw new Error('rds: a parameter write mixes values and resets');
