@@ -77,5 +77,14 @@ export async function createRdsAdapter(
   };
 }
 
-export const rds: AdapterModule = { id: 'rds', create: (ctx) => createRdsAdapter(ctx, 'rds') };
-export const aurora: AdapterModule = { id: 'aurora', create: (ctx) => createRdsAdapter(ctx, 'aurora') };
+export const rds: AdapterModule = {
+  id: 'rds',
+  preflight: (config) => void rdsSettings(config, 'rds'),
+  create: (ctx) => createRdsAdapter(ctx, 'rds'),
+};
+
+export const aurora: AdapterModule = {
+  id: 'aurora',
+  preflight: (config) => void rdsSettings(config, 'aurora'),
+  create: (ctx) => createRdsAdapter(ctx, 'aurora'),
+};

@@ -165,6 +165,12 @@ describe('dbtune-agent CLI', () => {
         'docker.container_name (env: DBT_DOCKER_CONTAINER_NAME): required for --docker',
       ],
       [
+        'a required AWS key missing',
+        ['--aurora'],
+        { DBT_RDS_DATABASE_IDENTIFIER: 'writer-1' },
+        'rds-aurora.AWS_REGION (env: DBT_AWS_REGION): required for --aurora',
+      ],
+      [
         'a connection string that is not PostgreSQL',
         ['--local'],
         { DBT_POSTGRESQL_CONNECTION_URL: 'mysql://root:hunter2@h/db' },
