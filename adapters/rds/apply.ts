@@ -101,17 +101,14 @@ export function rdsParameterGroupBackend(opts: {
   const { api, settings, log } = opts;
   const timing = { ...DEFAULT_TIMING, ...opts.timing };
 
-  async function groups(
-    state: State,
-    needCluster: boolean,
-    signal: AbortSignal,
-  ): Promise<[Group, Group | undefined]> {
-    const { name } = state.parameterGroup;
-    const instance = toGroup('instance', name, await api.parameters('instance', name, signal));
-    const c = state.cluster?.parameterGroup.name;
-    const cluster =
-      needCluster && c ? toGroup('cluster', c, await api.parameters('cluster', c, signal)) : undefined;
-    return [instance, cluster];
+  async function readGroup(kind: GroupKind, name: string, signal: AbortSignal): Promise<Group> {
+    return toGroup(kind, name, await api.parameters(kind, name, signal));
+  }
+
+  /** The cluster's group, for an instance in a cluster. */
+  function clusterGroup(state: State, signal: AbortSignal): Promise<Group | undefined> {
+    const name = state.cluster?.parameterGroup.name;
+    return name ? readGroup('cluster', name, signal) : Promise.resolve(undefined);
   }
 
   /** Where each change goes, plus every reason one cannot go anywhere. */
@@ -120,9 +117,10 @@ export function rdsParameterGroupBackend(opts: {
     signal: AbortSignal,
   ): Promise<{ state: State; targets: Map<string, Target>; problems: string[] }> {
     const state = await describeState(api, settings, signal);
-    let [instance, cluster] = await groups(state, false, signal);
+    const instance = await readGroup('instance', state.parameterGroup.name, signal);
+    // The cluster group is read only when the instance group cannot take every knob.
     const needCluster = changes.some((c) => !instance.params.get(c.name)?.modifiable);
-    if (needCluster && state.cluster) [instance, cluster] = await groups(state, true, signal);
+    const cluster = needCluster ? await clusterGroup(state, signal) : undefined;
     const targets = new Map<string, Target>();
     const problems: string[] = [];
     for (const c of changes) {
@@ -316,7 +314,10 @@ export function rdsParameterGroupBackend(opts: {
      */
     async privileges(knobs, signal): Promise<PrivilegeGap[]> {
       const state = await describeState(api, settings, signal);
-      const [instance, cluster] = await groups(state, true, signal);
+      const [instance, cluster] = await Promise.all([
+        readGroup('instance', state.parameterGroup.name, signal),
+        clusterGroup(state, signal),
+      ]);
       const gaps: PrivilegeGap[] = [];
       const used = new Map<string, GroupKind>();
       for (const knob of knobs) {
