@@ -38,7 +38,7 @@ describe('adapter registry', () => {
   });
 
   it('registers a loader for exactly the adapter folders', () => {
-    const loadable = ADAPTERS.filter((a) => a.load).map((a) => a.id);
+    const loadable = new Set(ADAPTERS.filter((a) => a.load).map((a) => a.folder ?? a.id));
     expect([...folders].sort()).toEqual([...loadable].sort());
   });
 
@@ -46,9 +46,10 @@ describe('adapter registry', () => {
     for (const file of ['index.ts', 'system-info.ts', 'metrics.ts', 'apply.ts', 'README.md']) {
       expect(existsSync(path.join(dir, folder, file)), `${folder}/${file}`).toBe(true);
     }
-    const entry = ADAPTERS.find((a) => a.id === folder)!;
-    const module = await entry.load!();
-    expect(module.id).toBe(folder);
-    expect(typeof module.create).toBe('function');
+    for (const entry of ADAPTERS.filter((a) => (a.folder ?? a.id) === folder)) {
+      const module = await entry.load!();
+      expect(module.id).toBe(entry.id);
+      expect(typeof module.create).toBe('function');
+    }
   });
 });

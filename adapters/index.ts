@@ -14,6 +14,8 @@ export interface AdapterEntry {
   /** Env vars whose presence selects this adapter during auto-detection. */
   readonly detectEnv: readonly string[];
   readonly description: string;
+  /** The folder under adapters/ holding the module when it is not the id (aurora lives in rds/). */
+  readonly folder?: string;
   readonly load?: () => Promise<AdapterModule>;
 }
 
@@ -40,6 +42,8 @@ export const ADAPTERS: readonly AdapterEntry[] = [
     section: 'rds-aurora',
     detectEnv: RDS_ENV,
     description: 'Amazon Aurora PostgreSQL (RDS API, CloudWatch)',
+    folder: 'rds',
+    load: async () => (await import('./rds/index.js')).aurora,
   },
   {
     id: 'azure-flex',
@@ -103,6 +107,7 @@ export const ADAPTERS: readonly AdapterEntry[] = [
     section: 'rds',
     detectEnv: RDS_ENV,
     description: 'Amazon RDS for PostgreSQL (RDS API, CloudWatch, Performance Insights)',
+    load: async () => (await import('./rds/index.js')).rds,
   },
 ];
 

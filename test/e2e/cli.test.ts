@@ -175,6 +175,12 @@ describe('dbtune-agent CLI', () => {
         'cnpg.kubeconfig_path (env: DBT_CNPG_KUBECONFIG_PATH): no kubeconfig at /nonexistent/kubeconfig, and not running in a Kubernetes pod (KUBERNETES_SERVICE_HOST/PORT and a service-account token in /var/run/secrets/kubernetes.io/serviceaccount)',
       ],
       [
+        'a required AWS key missing',
+        ['--aurora'],
+        { DBT_RDS_DATABASE_IDENTIFIER: 'writer-1' },
+        'rds-aurora.AWS_REGION (env: DBT_AWS_REGION): required for --aurora',
+      ],
+      [
         'a connection string that is not PostgreSQL',
         ['--local'],
         { DBT_POSTGRESQL_CONNECTION_URL: 'mysql://root:hunter2@h/db' },
