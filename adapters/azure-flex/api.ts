@@ -73,23 +73,28 @@ export function createAzureFlexApi(s: AzureFlexSettings, clients: AzureClients):
         },
       ),
     getConfiguration: (name, signal) =>
-      armCall({ operation: `configurations.get ${name}`, action: RBAC.configurationsRead, endpoint }, s, async () =>
-        state(await arm.configurations.get(rg, server, name, { abortSignal: signal }), name),
+      armCall(
+        { operation: `configurations.get ${name}`, action: RBAC.configurationsRead, endpoint },
+        s,
+        async () => state(await arm.configurations.get(rg, server, name, { abortSignal: signal }), name),
       ),
     putConfiguration: (name, value, signal) =>
-      armCall({ operation: `configurations.put ${name}`, action: RBAC.configurationsWrite, endpoint }, s, async () =>
-        state(
-          await arm.configurations.beginPutAndWait(
-            rg,
-            server,
+      armCall(
+        { operation: `configurations.put ${name}`, action: RBAC.configurationsWrite, endpoint },
+        s,
+        async () =>
+          state(
+            await arm.configurations.beginPutAndWait(
+              rg,
+              server,
+              name,
+              // "user-override" is how Azure records a value set by the user (the portal and az CLI do
+              // the same); putting a parameter's default value back makes Azure report system-default.
+              { value, source: 'user-override' },
+              { abortSignal: signal },
+            ),
             name,
-            // "user-override" is how Azure records a value set by the user (the portal and az CLI do
-            // the same); putting a parameter's default value back makes Azure report system-default.
-            { value, source: 'user-override' },
-            { abortSignal: signal },
           ),
-          name,
-        ),
       ),
     restartServer: (signal) =>
       armCall({ operation: 'servers.restart', action: RBAC.restart, endpoint }, s, async () => {
@@ -113,7 +118,10 @@ export function createAzureFlexApi(s: AzureFlexSettings, clients: AzureClients):
 }
 
 interface MonitorBody {
-  value?: { name?: { value?: string }; timeseries?: { data?: { timeStamp: string; average?: number }[] }[] }[];
+  value?: {
+    name?: { value?: string };
+    timeseries?: { data?: { timeStamp: string; average?: number }[] }[];
+  }[];
   error?: { code?: string; message?: string };
 }
 
@@ -132,7 +140,10 @@ export function parseMetrics(status: number, text: string): MetricSeries {
     });
   }
   if (!body || !Array.isArray(body.value)) {
-    throw Object.assign(new Error('metrics response has no "value" list'), { code: 'PARSE_ERROR', statusCode: status });
+    throw Object.assign(new Error('metrics response has no "value" list'), {
+      code: 'PARSE_ERROR',
+      statusCode: status,
+    });
   }
   const out: MetricSeries = {};
   for (const m of body.value) {

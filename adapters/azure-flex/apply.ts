@@ -21,8 +21,9 @@ export interface AzureSnapshotEntry {
 }
 export type AzureSnapshot = readonly AzureSnapshotEntry[];
 
-/** Restore runs without the shutdown signal; each Azure call still gets a bound. */
-const RESTORE_CALL_TIMEOUT_MS = 10 * 60_000;
+/** Upper bound for one Azure call, its long-running operation included. */
+const CALL_TIMEOUT_MS = 10 * 60_000;
+const bounded = (signal: AbortSignal) => AbortSignal.any([signal, AbortSignal.timeout(CALL_TIMEOUT_MS)]);
 
 export interface AzureBackendOptions {
   log: Logger;
@@ -44,7 +45,9 @@ export function azureConfigurationsBackend(
     const [srv, configs] = await Promise.all([api.getServer(signal), api.listConfigurations(signal)]);
     const problems: string[] = [];
     if (srv.state && srv.state !== 'Ready') {
-      problems.push(`server "${server}" is ${srv.state}, not Ready; Azure accepts parameter changes only when Ready`);
+      problems.push(
+        `server "${server}" is ${srv.state}, not Ready; Azure accepts parameter changes only when Ready`,
+      );
     }
     const byName = new Map(configs.map((c) => [c.name, c]));
     const tuning = intelligentTuning(configs);
@@ -68,7 +71,7 @@ export function azureConfigurationsBackend(
   async function snapshot(changes: readonly PlannedChange[], signal: AbortSignal): Promise<AzureSnapshot> {
     const out: AzureSnapshotEntry[] = [];
     for (const ch of changes) {
-      const c = await api.getConfiguration(ch.name, signal);
+      const c = await api.getConfiguration(ch.name, bounded(signal));
       out.push({ name: c.name, value: c.value, source: c.source, defaultValue: c.defaultValue });
     }
     return out;
@@ -76,7 +79,7 @@ export function azureConfigurationsBackend(
 
   async function write(changes: readonly PlannedChange[], signal: AbortSignal): Promise<void> {
     for (const ch of changes) {
-      const after = await api.putConfiguration(ch.name, ch.proposed, signal);
+      const after = await api.putConfiguration(ch.name, ch.proposed, bounded(signal));
       log.info(
         { knob: ch.name, value: ch.proposed, pendingRestart: after.isConfigPendingRestart },
         'server parameter written',
@@ -94,7 +97,11 @@ export function azureConfigurationsBackend(
     return out;
   }
 
-  async function activate(mode: Activation, changes: readonly PlannedChange[], signal: AbortSignal): Promise<void> {
+  async function activate(
+    mode: Activation,
+    changes: readonly PlannedChange[],
+    signal: AbortSignal,
+  ): Promise<void> {
     const waiting = await pending(
       changes.map((c) => c.name),
       signal,
@@ -121,7 +128,7 @@ export function azureConfigurationsBackend(
   async function restore(snap: AzureSnapshot, _attempted: readonly PlannedChange[], ctx: RestoreContext) {
     const failures: string[] = [];
     const restored: string[] = [];
-    const callSignal = () => AbortSignal.any([ctx.signal, AbortSignal.timeout(RESTORE_CALL_TIMEOUT_MS)]);
+    const callSignal = () => bounded(ctx.signal);
     // Last written first, so the order of writes is undone in reverse.
     for (const e of [...snap].reverse()) {
       const target = restoreValue(e);

@@ -13,13 +13,19 @@ const cfg = (name: string, value: string): ConfigurationState => ({
 
 describe('intelligentTuning', () => {
   it('manages nothing while intelligent_tuning is off, whatever the targets', () => {
-    const it_ = intelligentTuning([cfg('intelligent_tuning', 'off'), cfg('intelligent_tuning.metric_targets', 'all')]);
+    const it_ = intelligentTuning([
+      cfg('intelligent_tuning', 'off'),
+      cfg('intelligent_tuning.metric_targets', 'all'),
+    ]);
     expect(it_.enabled).toBe(false);
     expect(it_.managed.size).toBe(0);
   });
 
   it('manages every target with "all" (any case)', () => {
-    const it_ = intelligentTuning([cfg('intelligent_tuning', 'ON'), cfg('intelligent_tuning.metric_targets', 'ALL')]);
+    const it_ = intelligentTuning([
+      cfg('intelligent_tuning', 'ON'),
+      cfg('intelligent_tuning.metric_targets', 'ALL'),
+    ]);
     expect([...it_.managed.keys()].sort()).toEqual([
       'autovacuum_naptime',
       'autovacuum_vacuum_cost_delay',

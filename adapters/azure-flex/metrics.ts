@@ -41,7 +41,12 @@ export function monitorReader(api: AzureFlexApi, now: () => number = Date.now) {
     if (last && now() - last.at < REUSE_MS) return Promise.resolve(last.reading);
     pending ??= (async () => {
       const end = new Date(now());
-      const series = await api.metrics([CPU_METRIC, MEMORY_METRIC], new Date(end.getTime() - WINDOW_MS), end, signal);
+      const series = await api.metrics(
+        [CPU_METRIC, MEMORY_METRIC],
+        new Date(end.getTime() - WINDOW_MS),
+        end,
+        signal,
+      );
       const reading = {
         cpuPercent: latestAverage(series, CPU_METRIC),
         memoryPercent: latestAverage(series, MEMORY_METRIC),
@@ -78,6 +83,10 @@ export function monitorGuardrailReader(
   return async (signal) => {
     const r = await read(signal);
     if (r.memoryPercent === null) return null;
-    return { usedBytes: (r.memoryPercent / 100) * memoryBytes, limitBytes: memoryBytes, source: 'azure-monitor' };
+    return {
+      usedBytes: (r.memoryPercent / 100) * memoryBytes,
+      limitBytes: memoryBytes,
+      source: 'azure-monitor',
+    };
   };
 }

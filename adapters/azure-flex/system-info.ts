@@ -14,9 +14,11 @@ import { skuSize, type SkuSize } from './sku.js';
 /** The server's compute size; throws when Azure reports a SKU this agent cannot size. */
 export function serverSize(server: Server, serverName: string): SkuSize {
   const name = server.sku?.name;
-  if (!name) throw new Error(`azure-flex: servers.get: server "${serverName}" has no sku.name in the response`);
+  if (!name)
+    throw new Error(`azure-flex: servers.get: server "${serverName}" has no sku.name in the response`);
   const size = skuSize(name);
-  if (!size) throw new Error(`azure-flex: servers.get: unknown compute size "${name}" for server "${serverName}"`);
+  if (!size)
+    throw new Error(`azure-flex: servers.get: unknown compute size "${name}" for server "${serverName}"`);
   return size;
 }
 

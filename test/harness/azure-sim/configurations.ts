@@ -92,6 +92,14 @@ export class SimConfigurations {
     this.defaults = new Map((await this.rows()).map((r) => [r.name, r.setting]));
   }
 
+  /** Forget every put (the test resets PostgreSQL itself) and restore Azure-only defaults. */
+  clear(): void {
+    this.configured.clear();
+    this.overridden.clear();
+    this.hidden.clear();
+    for (const [k, v] of Object.entries(AZURE_ONLY)) this.azureOnly.set(k, v.value);
+  }
+
   /** Set an Azure-only parameter directly (as if changed in the portal). */
   setAzureOnly(name: keyof typeof AZURE_ONLY, value: string): void {
     this.azureOnly.set(name, value);
@@ -99,7 +107,10 @@ export class SimConfigurations {
 
   async list(): Promise<ConfigurationBody[]> {
     const rows = (await this.rows()).filter((r) => !this.hidden.has(r.name));
-    return [...rows.map((r) => this.body(r)), ...[...this.azureOnly.keys()].map((n) => this.azureOnlyBody(n))];
+    return [
+      ...rows.map((r) => this.body(r)),
+      ...[...this.azureOnly.keys()].map((n) => this.azureOnlyBody(n)),
+    ];
   }
 
   async get(name: string): Promise<ConfigurationBody | undefined> {
@@ -120,13 +131,16 @@ export class SimConfigurations {
       return;
     }
     const row = this.hidden.has(name) || !NAME.test(name) ? undefined : (await this.rows(name))[0];
-    if (!row) throw new PutRefused(404, 'ConfigurationNotExists', `The configuration '${name}' does not exist.`);
+    if (!row)
+      throw new PutRefused(404, 'ConfigurationNotExists', `The configuration '${name}' does not exist.`);
     if (row.context === 'internal' || this.readOnly.has(name))
       throw new PutRefused(400, 'ReadOnlyConfiguration', `The configuration '${name}' is read-only.`);
     const toDefault = value === this.defaults.get(name);
     try {
       await this.cluster.sql(
-        toDefault ? `ALTER SYSTEM RESET ${name}` : `ALTER SYSTEM SET ${name} = '${value.replace(/'/g, "''")}'`,
+        toDefault
+          ? `ALTER SYSTEM RESET ${name}`
+          : `ALTER SYSTEM SET ${name} = '${value.replace(/'/g, "''")}'`,
       );
     } catch (err) {
       throw new PutRefused(
@@ -167,7 +181,8 @@ export class SimConfigurations {
     const configured = this.configured.get(r.name);
     const value = configured ?? r.setting;
     const pending =
-      r.pending_restart || (r.context === 'postmaster' && configured !== undefined && configured !== r.setting);
+      r.pending_restart ||
+      (r.context === 'postmaster' && configured !== undefined && configured !== r.setting);
     return {
       id: `${this.serverId}/configurations/${r.name}`,
       name: r.name,
@@ -177,7 +192,11 @@ export class SimConfigurations {
         description: r.short_desc,
         defaultValue: this.defaults.get(r.name) ?? r.setting,
         dataType: DATA_TYPES[r.vartype] ?? 'String',
-        allowedValues: r.enumvals ? r.enumvals.join(',') : r.min_val !== null ? `${r.min_val}-${r.max_val}` : '.*',
+        allowedValues: r.enumvals
+          ? r.enumvals.join(',')
+          : r.min_val !== null
+            ? `${r.min_val}-${r.max_val}`
+            : '.*',
         source: this.overridden.has(r.name) ? 'user-override' : 'system-default',
         isDynamicConfig: r.context !== 'postmaster' && r.context !== 'internal',
         isReadOnly: r.context === 'internal' || this.readOnly.has(r.name),

@@ -24,6 +24,8 @@ export class IdentitySim {
   /** Lifetime of new tokens per audience (seconds); default one hour. */
   readonly ttlSeconds = new Map<string, number>();
   readonly issued: IssuedToken[] = [];
+  /** Issue this token string for an audience every time (with a fresh expiry), e.g. a role's password. */
+  readonly fixedTokens = new Map<string, string>();
   /** Answer token requests with this HTTP status (e.g. 400: "no identity assigned"). */
   failStatus: number | null = null;
   onToken?: (t: IssuedToken) => Promise<void>;
@@ -70,11 +72,15 @@ export class IdentitySim {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     req.resume();
     const url = new URL(req.url ?? '/', 'http://identity');
-    const reply = (status: number, body: unknown) =>
+    const reply = (status: number, body: unknown): void => {
       res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+    };
     if (url.pathname !== '/msi/token' || req.method !== 'GET') return reply(404, { error: 'not_found' });
     if (req.headers['x-identity-header'] !== this.header)
-      return reply(401, { error: 'invalid_request', error_description: 'X-IDENTITY-HEADER is missing or wrong' });
+      return reply(401, {
+        error: 'invalid_request',
+        error_description: 'X-IDENTITY-HEADER is missing or wrong',
+      });
     const resource = (url.searchParams.get('resource') ?? '').replace(/\/$/, '');
     if (!resource) return reply(400, { error: 'invalid_request', error_description: 'resource is required' });
     if (this.failStatus !== null)
@@ -85,7 +91,7 @@ export class IdentitySim {
     const ttl = this.ttlSeconds.get(resource) ?? 3600;
     const issued: IssuedToken = {
       resource,
-      token: `sim-token-${randomBytes(12).toString('hex')}`,
+      token: this.fixedTokens.get(resource) ?? `sim-token-${randomBytes(12).toString('hex')}`,
       expiresOn: Math.floor(Date.now() / 1000) + ttl,
     };
     try {

@@ -112,8 +112,9 @@ export class AzureSim {
     this.sku = o.sku ?? 'Standard_D4ds_v5';
     this.location = o.location ?? 'westeurope';
     this.configurations = new SimConfigurations(o.cluster, this.serverId);
-    this.server = https.createServer({ key: readFileSync(KEY_PATH), cert: readFileSync(CA_CERT_PATH) }, (req, res) =>
-      void this.handle(req, res),
+    this.server = https.createServer(
+      { key: readFileSync(KEY_PATH), cert: readFileSync(CA_CERT_PATH) },
+      (req, res) => void this.handle(req, res),
     );
     this.server.on('connection', (s: Socket) => {
       this.sockets.add(s);
@@ -159,15 +160,18 @@ export class AzureSim {
     this.denied.clear();
     this.failures.length = 0;
     this.log.length = 0;
-    this.configurations.hidden.clear();
-    this.configurations.setAzureOnly('intelligent_tuning', 'off');
-    this.configurations.setAzureOnly('intelligent_tuning.metric_targets', 'none');
+    this.configurations.clear();
+    this.restarts = 0;
+    this.metrics.cpu_percent = 12.5;
+    this.metrics.memory_percent = 40;
     this.identity.failStatus = null;
     this.state = 'Ready';
   }
 
   requests(op?: SimOperation, method?: string): SimRequest[] {
-    return this.log.filter((r) => (op === undefined || r.op === op) && (method === undefined || r.method === method));
+    return this.log.filter(
+      (r) => (op === undefined || r.op === op) && (method === undefined || r.method === method),
+    );
   }
 
   /** Names of the configurations put, in order. */
@@ -212,24 +216,44 @@ export class AzureSim {
     if (!auth || !this.identity.valid(auth, ARM_RESOURCE))
       return json(res, 401, armErr('InvalidAuthenticationToken', 'The access token is invalid or expired.'));
     if (!r.query['api-version'])
-      return json(res, 400, armErr('MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests."));
+      return json(
+        res,
+        400,
+        armErr(
+          'MissingApiVersionParameter',
+          'The api-version query parameter (?api-version=) is required for all requests.',
+        ),
+      );
     const base = `/subscriptions/${this.o.subscriptionId}`;
-    const op = /^\/subscriptions\/[^/]+\/providers\/Microsoft\.DBforPostgreSQL\/locations\/[^/]+\/(azureAsyncOperation|operationResults)\/([^/]+)$/i.exec(
-      r.path,
-    );
+    const op =
+      /^\/subscriptions\/[^/]+\/providers\/Microsoft\.DBforPostgreSQL\/locations\/[^/]+\/(azureAsyncOperation|operationResults)\/([^/]+)$/i.exec(
+        r.path,
+      );
     if (op) {
       r.op = 'operations.get';
       if (await this.refused(r, res)) return;
       return this.operation(op[1] === 'operationResults', op[2] ?? '', res);
     }
     const rgPrefix = `${base}/resourceGroups/`;
-    if (!r.path.startsWith(rgPrefix)) return json(res, 404, armErr('SubscriptionNotFound', `The subscription '${r.path.split('/')[2]}' could not be found.`));
+    if (!r.path.startsWith(rgPrefix))
+      return json(
+        res,
+        404,
+        armErr('SubscriptionNotFound', `The subscription '${r.path.split('/')[2]}' could not be found.`),
+      );
     const rest = r.path.slice(rgPrefix.length);
     const m = /^([^/]+)\/providers\/Microsoft\.DBforPostgreSQL\/flexibleServers\/([^/]+)(\/.*)?$/i.exec(rest);
     if (!m) return json(res, 404, armErr('NotFound', 'The requested resource was not found.'));
     const [, rg, server, sub = ''] = m;
     if (decodeURIComponent(rg ?? '') !== this.o.resourceGroup)
-      return json(res, 404, armErr('ResourceGroupNotFound', `Resource group '${decodeURIComponent(rg ?? '')}' could not be found.`));
+      return json(
+        res,
+        404,
+        armErr(
+          'ResourceGroupNotFound',
+          `Resource group '${decodeURIComponent(rg ?? '')}' could not be found.`,
+        ),
+      );
     if (decodeURIComponent(server ?? '') !== this.o.serverName)
       return json(
         res,
@@ -288,7 +312,9 @@ export class AzureSim {
       );
       return true;
     }
-    const rule = this.failures.find((f) => f.op === op && f.remaining > 0 && (!f.failure.name || f.failure.name === name));
+    const rule = this.failures.find(
+      (f) => f.op === op && f.remaining > 0 && (!f.failure.name || f.failure.name === name),
+    );
     if (!rule) return false;
     rule.remaining--;
     const f = rule.failure;
@@ -297,14 +323,25 @@ export class AzureSim {
       res.writeHead(f.status ?? 200, { 'Content-Type': 'application/json' }).end(f.raw);
       return true;
     }
-    json(res, f.status ?? 500, armErr(f.code ?? 'InternalServerError', f.message ?? `azure-sim: ${op} failed`));
+    json(
+      res,
+      f.status ?? 500,
+      armErr(f.code ?? 'InternalServerError', f.message ?? `azure-sim: ${op} failed`),
+    );
     return true;
   }
 
   private async putConfiguration(name: string, body: unknown, res: http.ServerResponse): Promise<void> {
     const props = (body as { properties?: { value?: unknown; source?: unknown } } | undefined)?.properties;
     if (typeof props?.value !== 'string' || (props.source !== undefined && props.source !== 'user-override'))
-      return json(res, 400, armErr('InvalidRequestContent', 'properties.value must be a string and properties.source "user-override".'));
+      return json(
+        res,
+        400,
+        armErr(
+          'InvalidRequestContent',
+          'properties.value must be a string and properties.source "user-override".',
+        ),
+      );
     try {
       await this.configurations.put(name, props.value);
     } catch (err) {
@@ -364,7 +401,14 @@ export class AzureSim {
       name: this.o.serverName,
       type: 'Microsoft.DBforPostgreSQL/flexibleServers',
       location: this.location,
-      sku: { name: this.sku, tier: this.sku.includes('_B') ? 'Burstable' : this.sku.includes('_E') ? 'MemoryOptimized' : 'GeneralPurpose' },
+      sku: {
+        name: this.sku,
+        tier: this.sku.includes('_B')
+          ? 'Burstable'
+          : this.sku.includes('_E')
+            ? 'MemoryOptimized'
+            : 'GeneralPurpose',
+      },
       properties: {
         administratorLogin: 'azureadmin',
         version: String(this.o.cluster.major),
