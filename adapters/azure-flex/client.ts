@@ -49,7 +49,7 @@ interface RestErrorLike {
 }
 
 function restError(err: unknown): RestErrorLike {
-  return typeof err === 'object' && err !== null ? (err as RestErrorLike) : { message: String(err) };
+  return typeof err === 'object' && err !== null ? err : { message: String(err) };
 }
 
 const CREDENTIAL_ERRORS = [

@@ -64,9 +64,7 @@ const azureFlex = z
       .string()
       .refine((v) => v === '' || /^https:\/\/[^/]/i.test(v), { message: 'must be an https URL' })
       .default('')
-      .describe(
-        'Azure Resource Manager (and Azure Monitor) base URL; empty = https://management.azure.com.',
-      ),
+      .describe('Azure Resource Manager (and Azure Monitor) base URL; empty = https://management.azure.com.'),
   })
   .prefault({})
   .describe('Azure Database for PostgreSQL Flexible Server adapter (--azure-flex).');

@@ -190,7 +190,7 @@ export class AzureSim {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
-    let body: unknown = undefined;
+    let body: unknown;
     try {
       body = text ? JSON.parse(text) : undefined;
     } catch {
@@ -231,7 +231,7 @@ export class AzureSim {
       );
     if (op) {
       r.op = 'operations.get';
-      if (await this.refused(r, res)) return;
+      if (this.refused(r, res)) return;
       return this.operation(op[1] === 'operationResults', op[2] ?? '', res);
     }
     const rgPrefix = `${base}/resourceGroups/`;
@@ -265,19 +265,19 @@ export class AzureSim {
       );
     if (sub === '' && r.method === 'GET') {
       r.op = 'servers.get';
-      if (await this.refused(r, res)) return;
+      if (this.refused(r, res)) return;
       return json(res, 200, this.serverBody());
     }
     if (sub === '/configurations' && r.method === 'GET') {
       r.op = 'configurations.list';
-      if (await this.refused(r, res)) return;
+      if (this.refused(r, res)) return;
       return json(res, 200, { value: await this.configurations.list() });
     }
     const cm = /^\/configurations\/([^/]+)$/.exec(sub);
     if (cm && (r.method === 'GET' || r.method === 'PUT')) {
       const name = decodeURIComponent(cm[1] ?? '');
       r.op = r.method === 'GET' ? 'configurations.get' : 'configurations.put';
-      if (await this.refused(r, res, name)) return;
+      if (this.refused(r, res, name)) return;
       if (r.method === 'PUT') return this.putConfiguration(name, r.body, res);
       const c = await this.configurations.get(name);
       return c
@@ -286,19 +286,19 @@ export class AzureSim {
     }
     if (sub === '/restart' && r.method === 'POST') {
       r.op = 'servers.restart';
-      if (await this.refused(r, res)) return;
+      if (this.refused(r, res)) return;
       return this.restart(res);
     }
     if (sub === '/providers/Microsoft.Insights/metrics' && r.method === 'GET') {
       r.op = 'metrics.list';
-      if (await this.refused(r, res)) return;
+      if (this.refused(r, res)) return;
       return json(res, 200, this.metricsBody(r.query));
     }
     return json(res, 404, armErr('NotFound', `No route for ${r.method} ${sub}`));
   }
 
   /** RBAC denial or a programmed failure; true when the request was answered (or left hanging). */
-  private async refused(r: SimRequest, res: http.ServerResponse, name?: string): Promise<boolean> {
+  private refused(r: SimRequest, res: http.ServerResponse, name?: string): boolean {
     const op = r.op!;
     const action = ACTIONS[op];
     if (this.denied.has(action)) {
