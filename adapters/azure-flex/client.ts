@@ -62,6 +62,8 @@ export const CREDENTIAL_HINT =
   'DefaultAzureCredential found no usable identity: set AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET, ' +
   'use workload identity (AZURE_FEDERATED_TOKEN_FILE) or a managed identity, or sign in with `az login`';
 
+const NETWORK_CODES = ['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH'];
+
 function firstLine(text: string): string {
   const line = text.split('\n').find((l) => l.trim() !== '') ?? text;
   return line.length > 300 ? `${line.slice(0, 300)}…` : line;
@@ -118,13 +120,22 @@ export function armError(err: unknown, call: ArmCall, s?: AzureFlexSettings): Er
       { cause: err },
     );
   }
-  if (code === 'REQUEST_SEND_ERROR' || e.statusCode === undefined) {
-    if (e.name === 'AbortError') return new Error(`${where}: aborted`, { cause: err });
+  if (e.name === 'AbortError') return new Error(`${where}: aborted`, { cause: err });
+  if (code === 'REQUEST_SEND_ERROR' || (code !== undefined && NETWORK_CODES.includes(code))) {
     return new Error(`${where}: cannot reach Resource Manager at ${call.endpoint}: ${message}`, {
       cause: err,
     });
   }
-  return new Error(`${where}: ${code ?? `HTTP ${e.statusCode}`}: ${message}`, { cause: err });
+  // A long-running operation that ended Failed; core-lro words it
+  // "The long-running operation has failed. <code>. <message>".
+  const lro = /^The long-running operation has failed\.?\s*(?:([A-Za-z]+)\.\s*)?(.*)$/.exec(message);
+  if (lro) {
+    return new Error(`${where}: the operation failed: ${lro[1] ?? 'Failed'}: ${lro[2] ?? ''}`, {
+      cause: err,
+    });
+  }
+  const label = code ?? (e.statusCode !== undefined ? `HTTP ${e.statusCode}` : undefined);
+  return new Error(`${where}: ${label ? `${label}: ` : ''}${message}`, { cause: err });
 }
 
 /** Run one ARM call, translating its failure. */

@@ -189,6 +189,26 @@ describe(`azure-flex adapter (ARM simulation, PostgreSQL ${major})`, () => {
     expect(await setting('work_mem')).toBe('8192');
   });
 
+  it('rolls back when the server restart operation fails: parameters put back, nothing pending', async () => {
+    const before = await setting('shared_buffers');
+    const pidBefore = cluster.postmasterPid();
+    sim.failNextRestart = true;
+    const err = await adapter.settings
+      .apply(proposal({ shared_buffers: Number(before) + 1024, work_mem: 8192 }, 'restart'))
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigApplyError);
+    expect((err as Error).message).toBe(
+      'apply: restart: azure-flex: servers.restart: the operation failed: InternalServerError: An unexpected error occured while processing the request.; rolled back to the previous settings',
+    );
+    expect(sim.puts()).toEqual(['shared_buffers', 'work_mem', 'work_mem', 'shared_buffers']);
+    expect(sim.restarts).toBe(0);
+    expect(cluster.postmasterPid()).toBe(pidBefore);
+    expect(await setting('shared_buffers')).toBe(before);
+    expect(await setting('work_mem')).toBe('4096');
+    const sb = (await sim.configurations.get('shared_buffers'))!.properties;
+    expect(sb).toMatchObject({ value: before, source: 'system-default', isConfigPendingRestart: false });
+  });
+
   it('refuses a restart batch without allow_restart before any put', async () => {
     const noRestart = await createAdapter({ DBT_POSTGRESQL_ALLOW_RESTART: 'false' });
     const err = await noRestart.settings

@@ -95,6 +95,8 @@ export class AzureSim {
   };
   /** Restarts performed. */
   restarts = 0;
+  /** The next restart operation ends Failed without restarting PostgreSQL. */
+  failNextRestart = false;
   private readonly denied = new Set<string>();
   private readonly failures: { op: SimOperation; failure: SimFailure; remaining: number }[] = [];
   private readonly log: SimRequest[] = [];
@@ -162,6 +164,7 @@ export class AzureSim {
     this.log.length = 0;
     this.configurations.clear();
     this.restarts = 0;
+    this.failNextRestart = false;
     this.metrics.cpu_percent = 12.5;
     this.metrics.memory_percent = 40;
     this.identity.failStatus = null;
@@ -353,6 +356,17 @@ export class AzureSim {
 
   private restart(res: http.ServerResponse): void {
     const id = this.newOperation('InProgress');
+    if (this.failNextRestart) {
+      this.failNextRestart = false;
+      this.ops.set(id, {
+        status: 'Failed',
+        error: {
+          code: 'InternalServerError',
+          message: 'An unexpected error occured while processing the request.',
+        },
+      });
+      return this.accepted(res, id, 1);
+    }
     this.state = 'Restarting';
     this.restarts++;
     void this.o.cluster
