@@ -13,6 +13,13 @@ import { armCall, RBAC, type AzureClients } from './client.js';
 import { serverResourceId, type AzureFlexSettings } from './config.js';
 
 export const MONITOR_API_VERSION = '2023-10-01';
+export const AUTHORIZATION_API_VERSION = '2022-04-01';
+
+/** One role assignment's effective permissions (Permissions - List For Resource). */
+export interface PermissionSet {
+  actions: string[];
+  notActions: string[];
+}
 
 export interface ConfigurationState {
   name: string;
@@ -36,6 +43,8 @@ export interface AzureFlexApi {
   /** Restart the server and follow the operation to its end. */
   restartServer(signal: AbortSignal): Promise<void>;
   metrics(names: readonly string[], start: Date, end: Date, signal: AbortSignal): Promise<MetricSeries>;
+  /** What the caller's identity may do on the server (needs no permission of its own). */
+  permissions(signal: AbortSignal): Promise<PermissionSet[]>;
 }
 
 function state(c: Configuration, name: string): ConfigurationState {
@@ -100,6 +109,27 @@ export function createAzureFlexApi(s: AzureFlexSettings, clients: AzureClients):
       armCall({ operation: 'servers.restart', action: RBAC.restart, endpoint }, s, async () => {
         await arm.servers.beginRestartAndWait(rg, server, { abortSignal: signal });
       }),
+    permissions: (signal) =>
+      armCall({ operation: 'permissions.list', action: RBAC.serverRead, endpoint }, s, async () => {
+        // https://learn.microsoft.com/en-us/rest/api/authorization/permissions/list-for-resource
+        const out: PermissionSet[] = [];
+        let url: string | undefined =
+          `${endpoint}${serverResourceId(s)}/providers/Microsoft.Authorization/permissions` +
+          `?api-version=${AUTHORIZATION_API_VERSION}`;
+        for (let page = 0; url && page < 20; page++) {
+          const res = await arm.sendRequest(
+            createPipelineRequest({ url, method: 'GET', abortSignal: signal }),
+          );
+          const body = parseBody<PermissionsBody>(res.status, res.bodyAsText ?? '');
+          if (!Array.isArray(body.value))
+            throw Object.assign(new Error('permissions response has no "value" list'), {
+              code: 'PARSE_ERROR',
+            });
+          for (const p of body.value) out.push({ actions: p.actions ?? [], notActions: p.notActions ?? [] });
+          url = body.nextLink ?? undefined;
+        }
+        return out;
+      }),
     metrics: (names, start, end, signal) =>
       armCall({ operation: 'metrics.list', action: RBAC.metricsRead, endpoint }, s, async () => {
         const query = new URLSearchParams({
@@ -125,11 +155,20 @@ interface MonitorBody {
   error?: { code?: string; message?: string };
 }
 
-/** Parse a Metrics - List response; failures are thrown in the SDK's error shape for armError. */
-export function parseMetrics(status: number, text: string): MetricSeries {
-  let body: MonitorBody;
+interface PermissionsBody {
+  value?: { actions?: string[]; notActions?: string[] }[];
+  nextLink?: string | null;
+  error?: { code?: string; message?: string };
+}
+
+/** A JSON body from a raw pipeline request; failures in the SDK's error shape for armError. */
+function parseBody<T extends { error?: { code?: string; message?: string } }>(
+  status: number,
+  text: string,
+): T {
+  let body: T | null;
   try {
-    body = JSON.parse(text) as MonitorBody;
+    body = JSON.parse(text) as T | null;
   } catch {
     throw Object.assign(new Error('response is not JSON'), { code: 'PARSE_ERROR', statusCode: status });
   }
@@ -139,7 +178,19 @@ export function parseMetrics(status: number, text: string): MetricSeries {
       code: body?.error?.code,
     });
   }
-  if (!body || !Array.isArray(body.value)) {
+  if (!body || typeof body !== 'object') {
+    throw Object.assign(new Error('response is not a JSON object'), {
+      code: 'PARSE_ERROR',
+      statusCode: status,
+    });
+  }
+  return body;
+}
+
+/** Parse a Metrics - List response; failures are thrown in the SDK's error shape for armError. */
+export function parseMetrics(status: number, text: string): MetricSeries {
+  const body = parseBody<MonitorBody>(status, text);
+  if (!Array.isArray(body.value)) {
     throw Object.assign(new Error('metrics response has no "value" list'), {
       code: 'PARSE_ERROR',
       statusCode: status,

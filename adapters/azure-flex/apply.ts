@@ -6,12 +6,14 @@
  * `restore` after any failure belong to the apply engine (src/apply/engine.ts).
  * https://learn.microsoft.com/en-us/azure/postgresql/flexible-server/concepts-server-parameters
  */
-import type { SettingsBackend, Activation, RestoreContext } from '../../src/apply/backend.js';
+import type { Activation, PrivilegeGap, RestoreContext, SettingsBackend } from '../../src/apply/backend.js';
 import type { ApplyPlan, PlannedChange } from '../../src/apply/types.js';
 import { errorMessage } from '../../src/errors.js';
 import type { Logger } from '../../src/log.js';
 import type { AzureFlexApi, ConfigurationState } from './api.js';
+import { serverResourceId } from './config.js';
 import { intelligentTuning, INTELLIGENT_TUNING, METRIC_TARGETS } from './intelligent-tuning.js';
+import { neededActions, rbacGaps } from './privileges.js';
 
 export interface AzureSnapshotEntry {
   name: string;
@@ -27,6 +29,8 @@ const bounded = (signal: AbortSignal) => AbortSignal.any([signal, AbortSignal.ti
 
 export interface AzureBackendOptions {
   log: Logger;
+  /** `postgresql.allow_restart`: whether the restart actions are needed (for `privileges`). */
+  allowRestart: boolean;
 }
 
 /** What an entry must be put back to: its value, or, when Azure had it at its default, the default. */
@@ -160,5 +164,20 @@ export function azureConfigurationsBackend(
     }
   }
 
-  return { id: 'azure-configurations', canRestart: true, check, snapshot, write, activate, restore };
+  /** RBAC is per server, not per knob: the same actions cover every parameter. */
+  async function privileges(_knobs: readonly string[], signal: AbortSignal): Promise<PrivilegeGap[]> {
+    const perms = await api.permissions(signal);
+    return rbacGaps(perms, neededActions(opts.allowRestart), serverResourceId(api.settings));
+  }
+
+  return {
+    id: 'azure-configurations',
+    canRestart: true,
+    check,
+    snapshot,
+    write,
+    activate,
+    restore,
+    privileges,
+  };
 }

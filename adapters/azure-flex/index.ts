@@ -37,7 +37,7 @@ async function create(ctx: AdapterContext): Promise<Adapter> {
   );
   const engine = createApplyEngine({
     db,
-    backend: azureConfigurationsBackend(api, { log }),
+    backend: azureConfigurationsBackend(api, { log, allowRestart: config.postgresql.allow_restart }),
     // The engine probes readiness with fresh connections from the URL; with Entra the password is
     // a token only the pool knows, so readiness goes through the pool instead.
     config:

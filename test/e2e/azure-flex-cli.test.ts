@@ -133,11 +133,13 @@ describe('agent --azure-flex against the ARM simulation and the fake platform', 
     expect(agent.stdout() + agent.stderr()).not.toContain(TOKEN);
   }, 60_000);
 
-  it('`check` logs in with the Entra token too', async () => {
+  it('`check` logs in with the Entra token too and finds every RBAC action it needs', async () => {
     const run = startAgent(['--azure-flex', 'check'], { ...agentEnv(), ...sim.env() });
     expect(await run.exited()).toBe(0);
     expect(run.stdout()).toContain('startup checks passed');
     expect(run.stdout()).toContain('the azure-flex adapter started');
+    expect(run.stdout()).toContain('privileges: the role may apply and roll back every allowlisted knob');
+    expect(sim.requests('permissions.list')).toHaveLength(1);
   }, 30_000);
 
   it('without any Azure credentials exits 1 with one clear line, changing nothing', async () => {

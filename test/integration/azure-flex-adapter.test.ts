@@ -344,6 +344,15 @@ describe(`azure-flex adapter (ARM simulation, PostgreSQL ${major})`, () => {
     );
     expect(await setting('work_mem')).toBe('4096');
 
+    // `dbtune-agent check` finds the same gap before any apply, with its fix.
+    const gaps = await adapter.settings.backend.privileges!(['work_mem'], signal());
+    expect(gaps).toEqual([
+      {
+        what: `Azure RBAC action ${WRITE} on ${sim.serverId}`,
+        grant: expect.stringContaining(`a role that includes ${WRITE} at scope ${sim.serverId}`) as string,
+      },
+    ]);
+
     sim.deny('Microsoft.DBforPostgreSQL/flexibleServers/read');
     await expect(createAdapter()).rejects.toThrow(
       'azure-flex: servers.get: permission denied: the identity lacks the Azure RBAC action Microsoft.DBforPostgreSQL/flexibleServers/read (AuthorizationFailed)',

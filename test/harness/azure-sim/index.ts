@@ -10,6 +10,7 @@
  *   POST …/flexibleServers/{server}/restart                  Servers - Restart (202, long-running)
  *   GET  …/locations/{loc}/azureAsyncOperation/{id}, …/operationResults/{id}
  *   GET  …/flexibleServers/{server}/providers/Microsoft.Insights/metrics   Azure Monitor Metrics - List
+ *   GET  …/flexibleServers/{server}/providers/Microsoft.Authorization/permissions   Permissions - List For Resource
  * It acts on a real PostgreSQL: a put is ALTER SYSTEM + reload, a restart really restarts it.
  * Tokens are checked (issued by the identity simulation for Resource Manager, unexpired); RBAC
  * denials, error replies, unreadable bodies and hangs are programmable; every request is logged.
@@ -38,7 +39,8 @@ export type SimOperation =
   | 'configurations.put'
   | 'servers.restart'
   | 'operations.get'
-  | 'metrics.list';
+  | 'metrics.list'
+  | 'permissions.list';
 
 const ACTIONS: Record<SimOperation, string> = {
   'servers.get': 'Microsoft.DBforPostgreSQL/flexibleServers/read',
@@ -48,6 +50,8 @@ const ACTIONS: Record<SimOperation, string> = {
   'servers.restart': 'Microsoft.DBforPostgreSQL/flexibleServers/restart/action',
   'operations.get': 'Microsoft.DBforPostgreSQL/locations/azureAsyncOperation/read',
   'metrics.list': 'Microsoft.Insights/metrics/read',
+  // Listing one's own permissions needs none.
+  'permissions.list': '',
 };
 
 export interface SimFailure {
@@ -291,6 +295,15 @@ export class AzureSim {
       r.op = 'servers.restart';
       if (this.refused(r, res)) return;
       return this.restart(res);
+    }
+    if (sub === '/providers/Microsoft.Authorization/permissions' && r.method === 'GET') {
+      r.op = 'permissions.list';
+      if (this.refused(r, res)) return;
+      // One role assignment: everything except the denied actions (like Contributor minus them).
+      return json(res, 200, {
+        value: [{ actions: ['*'], notActions: [...this.denied], dataActions: [], notDataActions: [] }],
+        nextLink: null,
+      });
     }
     if (sub === '/providers/Microsoft.Insights/metrics' && r.method === 'GET') {
       r.op = 'metrics.list';
