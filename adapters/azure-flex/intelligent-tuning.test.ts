@@ -13,20 +13,20 @@ const cfg = (name: string, value: string): ConfigurationState => ({
 
 describe('intelligentTuning', () => {
   it('manages nothing while intelligent_tuning is off, whatever the targets', () => {
-    const it_ = intelligentTuning([
+    const tuning = intelligentTuning([
       cfg('intelligent_tuning', 'off'),
       cfg('intelligent_tuning.metric_targets', 'all'),
     ]);
-    expect(it_.enabled).toBe(false);
-    expect(it_.managed.size).toBe(0);
+    expect(tuning.enabled).toBe(false);
+    expect(tuning.managed.size).toBe(0);
   });
 
   it('manages every target with "all" (any case)', () => {
-    const it_ = intelligentTuning([
+    const tuning = intelligentTuning([
       cfg('intelligent_tuning', 'ON'),
       cfg('intelligent_tuning.metric_targets', 'ALL'),
     ]);
-    expect([...it_.managed.keys()].sort()).toEqual([
+    expect([...tuning.managed.keys()].sort()).toEqual([
       'autovacuum_naptime',
       'autovacuum_vacuum_cost_delay',
       'autovacuum_vacuum_cost_limit',
@@ -40,14 +40,14 @@ describe('intelligentTuning', () => {
   });
 
   it('manages only the selected targets', () => {
-    const it_ = intelligentTuning([
+    const tuning = intelligentTuning([
       cfg('intelligent_tuning', 'on'),
       cfg('intelligent_tuning.metric_targets', 'Storage-max_wal_size,tuning-autovacuum'),
     ]);
-    expect(it_.managed.get('max_wal_size')).toBe('storage-max_wal_size');
-    expect(it_.managed.get('autovacuum_naptime')).toBe('tuning-autovacuum');
-    expect(it_.managed.has('min_wal_size')).toBe(false);
-    expect(it_.managed.has('work_mem')).toBe(false);
+    expect(tuning.managed.get('max_wal_size')).toBe('storage-max_wal_size');
+    expect(tuning.managed.get('autovacuum_naptime')).toBe('tuning-autovacuum');
+    expect(tuning.managed.has('min_wal_size')).toBe(false);
+    expect(tuning.managed.has('work_mem')).toBe(false);
   });
 
   it('manages nothing with the targets at none', () => {

@@ -24,6 +24,7 @@ import type http from 'node:http';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { PgCluster } from '../postgres.js';
+import { armErr, json, metricsBody, serverBody } from './bodies.js';
 import { PutRefused, SimConfigurations } from './configurations.js';
 import { IdentitySim } from './identity.js';
 
@@ -273,7 +274,18 @@ export class AzureSim {
     if (sub === '' && r.method === 'GET') {
       r.op = 'servers.get';
       if (this.refused(r, res)) return;
-      return json(res, 200, this.serverBody());
+      return json(
+        res,
+        200,
+        serverBody({
+          serverId: this.serverId,
+          name: this.o.serverName,
+          location: this.location,
+          sku: this.sku,
+          major: this.o.cluster.major,
+          state: this.state,
+        }),
+      );
     }
     if (sub === '/configurations' && r.method === 'GET') {
       r.op = 'configurations.list';
@@ -308,7 +320,11 @@ export class AzureSim {
     if (sub === '/providers/Microsoft.Insights/metrics' && r.method === 'GET') {
       r.op = 'metrics.list';
       if (this.refused(r, res)) return;
-      return json(res, 200, this.metricsBody(r.query));
+      return json(
+        res,
+        200,
+        metricsBody({ serverId: this.serverId, location: this.location, metrics: this.metrics }, r.query),
+      );
     }
     return json(res, 404, armErr('NotFound', `No route for ${r.method} ${sub}`));
   }
@@ -421,73 +437,4 @@ export class AzureSim {
       ...(op.error ? { error: op.error } : {}),
     });
   }
-
-  private serverBody(): Record<string, unknown> {
-    return {
-      id: this.serverId,
-      name: this.o.serverName,
-      type: 'Microsoft.DBforPostgreSQL/flexibleServers',
-      location: this.location,
-      sku: {
-        name: this.sku,
-        tier: this.sku.includes('_B')
-          ? 'Burstable'
-          : this.sku.includes('_E')
-            ? 'MemoryOptimized'
-            : 'GeneralPurpose',
-      },
-      properties: {
-        administratorLogin: 'azureadmin',
-        version: String(this.o.cluster.major),
-        state: this.state,
-        fullyQualifiedDomainName: `${this.o.serverName}.postgres.database.azure.com`,
-        storage: { storageSizeGB: 128, autoGrow: 'Disabled', tier: 'P10' },
-        authConfig: { activeDirectoryAuth: 'Enabled', passwordAuth: 'Enabled' },
-        highAvailability: { mode: 'Disabled', state: 'NotEnabled' },
-        network: { publicNetworkAccess: 'Enabled' },
-      },
-    };
-  }
-
-  private metricsBody(q: Record<string, string>): Record<string, unknown> {
-    const names = (q.metricnames ?? '').split(',').filter((n) => n !== '');
-    const minute = Math.floor(Date.now() / 60_000) * 60_000;
-    const stamp = (i: number) => new Date(minute - i * 60_000).toISOString().replace('.000Z', 'Z');
-    return {
-      cost: 0,
-      timespan: q.timespan ?? '',
-      interval: q.interval ?? 'PT1M',
-      namespace: 'Microsoft.DBforPostgreSQL/flexibleServers',
-      resourceregion: this.location,
-      value: names.map((name) => {
-        const v = this.metrics[name as keyof AzureSim['metrics']];
-        return {
-          id: `${this.serverId}/providers/Microsoft.Insights/metrics/${name}`,
-          type: 'Microsoft.Insights/metrics',
-          name: { value: name, localizedValue: name },
-          unit: 'Percent',
-          errorCode: 'Success',
-          timeseries: [
-            {
-              metadatavalues: [],
-              // Older minutes, the newest complete one, and the current minute without an average yet.
-              data: [
-                { timeStamp: stamp(2), ...(v === null || v === undefined ? {} : { average: v / 2 }) },
-                { timeStamp: stamp(1), ...(v === null || v === undefined ? {} : { average: v }) },
-                { timeStamp: stamp(0) },
-              ],
-            },
-          ],
-        };
-      }),
-    };
-  }
-}
-
-function armErr(code: string, message: string) {
-  return { error: { code, message } };
-}
-
-function json(res: http.ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
 }
