@@ -69,6 +69,7 @@ function databasePassword(ctx: DatabasePasswordContext): (() => Promise<string>)
 
 export const azureFlex: AdapterModule = {
   id: 'azure-flex',
+  preflight: (config) => void azureFlexSettings(config),
   create,
   databasePassword,
 };

@@ -142,7 +142,7 @@ describe('agent --azure-flex against the ARM simulation and the fake platform', 
     expect(sim.requests('permissions.list')).toHaveLength(1);
   }, 30_000);
 
-  it('without any Azure credentials exits 1 with one clear line, changing nothing', async () => {
+  it('without Azure credentials exits 1 with one clear line; without its keys exits 2', async () => {
     sim.reset();
     const run = startAgent(['--azure-flex'], {
       ...agentEnv(),
@@ -158,5 +158,19 @@ describe('agent --azure-flex against the ARM simulation and the fake platform', 
     );
     expect(out).not.toMatch(/\n\s+at /);
     expect(sim.requests()).toEqual([]);
+
+    // Missing keys are refused before anything connects, with exit 2 and every key named.
+    const bad = startAgent(['--azure-flex'], {
+      ...agentEnv(),
+      DBT_AZURE_FLEX_SUBSCRIPTION_ID: '',
+      DBT_AZURE_FLEX_SERVER_NAME: '',
+    });
+    expect(await bad.exited()).toBe(2);
+    expect(bad.stderr()).toContain(
+      'azure_flex.subscription_id (env: DBT_AZURE_FLEX_SUBSCRIPTION_ID): required for --azure-flex',
+    );
+    expect(bad.stderr()).toContain(
+      'azure_flex.server_name (env: DBT_AZURE_FLEX_SERVER_NAME): required for --azure-flex',
+    );
   }, 30_000);
 });
