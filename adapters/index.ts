@@ -55,6 +55,7 @@ export const ADAPTERS: readonly AdapterEntry[] = [
       'DBT_AZURE_FLEX_SERVER_NAME',
     ],
     description: 'Azure Database for PostgreSQL Flexible Server (ARM, Azure Monitor)',
+    load: async () => (await import('./azure-flex/index.js')).azureFlex,
   },
   {
     id: 'cloudsql',

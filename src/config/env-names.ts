@@ -66,6 +66,7 @@ export const ENV_SPECS: Readonly<Record<string, EnvSpec>> = {
   'azure_flex.resource_group_name': one('DBT_AZURE_FLEX_RESOURCE_GROUP_NAME'),
   'azure_flex.server_name': one('DBT_AZURE_FLEX_SERVER_NAME'),
   'azure_flex.auth_method': one('DBT_AZURE_FLEX_AUTH_METHOD'),
+  'azure_flex.arm_endpoint': one('DBT_AZURE_FLEX_ARM_ENDPOINT'),
   'cnpg.namespace': one('DBT_CNPG_NAMESPACE'),
   'cnpg.cluster_name': one('DBT_CNPG_CLUSTER_NAME'),
   'cnpg.pod_name': one('DBT_CNPG_POD_NAME'),

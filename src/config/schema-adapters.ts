@@ -72,6 +72,11 @@ const azureFlex = z
       .string()
       .default('password')
       .describe('"entra" for Microsoft Entra token auth; anything else uses the URL password.'),
+    arm_endpoint: z
+      .string()
+      .refine((v) => v === '' || /^https:\/\/[^/]/i.test(v), { message: 'must be an https URL' })
+      .default('')
+      .describe('Azure Resource Manager (and Azure Monitor) base URL; empty = https://management.azure.com.'),
   })
   .prefault({})
   .describe('Azure Database for PostgreSQL Flexible Server adapter (--azure-flex).');

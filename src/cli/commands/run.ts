@@ -31,6 +31,8 @@ export async function runCommand(g: GlobalOptions, io: Io): Promise<number> {
   const sink: { forwarder?: RawLogForwarder } = {};
   const { loaded, config, log } = setup(g, io, (line) => sink.forwarder?.push(line));
   const { selection, module } = await resolveAdapter(g, io, loaded, config);
+  // The adapter may supply every connection's password (Azure Entra tokens).
+  const password = module.databasePassword?.({ config, log, env: io.env });
   const stop = shutdownSignal();
   const platform = await connectPlatform(config, log, io);
   sink.forwarder = platform.forwarder;
@@ -39,6 +41,7 @@ export async function runCommand(g: GlobalOptions, io: Io): Promise<number> {
     max: config.postgresql.pool_max,
     statementTimeoutMs: config.postgresql.statement_timeout_ms,
     lockTimeoutMs: config.postgresql.lock_timeout_ms,
+    password,
     log,
   });
   const collectorDb = createDb({
@@ -48,6 +51,7 @@ export async function runCommand(g: GlobalOptions, io: Io): Promise<number> {
     lockTimeoutMs: config.postgresql.lock_timeout_ms,
     readOnly: true,
     types: collectorTypes,
+    password,
     log,
   });
   let adapter: Adapter | undefined;
