@@ -141,7 +141,7 @@ const tuning = z
   .describe('Ours: what the agent may change.');
 
 /** `host:port` for the service endpoints; a bare port or an IPv6 `[addr]:port` too. */
-export const LISTEN_ADDRESS = /^$|^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)?:?\d{1,5}$/;
+export const LISTEN_ADDRESS = /^$|^(?:(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):)?\d{1,5}$/;
 
 const health = z
   .strictObject({
@@ -170,7 +170,9 @@ const approval = z
       .min(1)
       .max(7 * 24 * 60)
       .default(60)
-      .describe('Ours: how long a pending proposal waits for approval before it expires and is never applied.'),
+      .describe(
+        'Ours: how long a pending proposal waits for approval before it expires and is never applied.',
+      ),
   })
   .prefault({})
   .describe('Ours: approval mode (apply_mode: approve).');
