@@ -41,6 +41,8 @@ export interface SessionInputs {
   sink: { forwarder?: RawLogForwarder };
   /** Process shutdown: abandon startup. */
   stop: AbortSignal;
+  /** When the process started: the heartbeat's agent_start_time stays the same across reloads. */
+  startTime: Date;
   printPlan?: (text: string) => void;
   approval?: ApprovalFlow;
   onPlatformCall?: (outcome: CallOutcome) => void;
@@ -108,7 +110,7 @@ export async function startSession(s: SessionInputs): Promise<Session | undefine
       },
       'dbtune-agent starting',
     );
-    const startTime = new Date();
+    const startTime = s.startTime;
     if (!config.disable_checks) {
       const heartbeat = buildHeartbeat(config, AGENT_VERSION, startTime);
       const passed = await retryStartup(

@@ -49,6 +49,7 @@ export async function runCommand(g: GlobalOptions, io: Io): Promise<number> {
     pendingProposals: () => queue.pendingCount(),
   });
   let current: LoadResult = first.loaded;
+  const startTime = new Date();
   const format = g.logFormat ?? (process.stdout.isTTY ? 'pretty' : 'json');
   const inputs = (loaded: LoadResult): SessionInputs => ({
     g,
@@ -57,6 +58,7 @@ export async function runCommand(g: GlobalOptions, io: Io): Promise<number> {
     log,
     sink,
     stop: signals.stop,
+    startTime,
     // JSON logs: the plan is a structured log record; only a terminal also gets the table (stderr).
     ...(format === 'pretty' ? { printPlan: (text: string) => io.err(`${text}\n`) } : {}),
     ...(loaded.config.apply_mode === 'approve' ? { approval } : {}),
@@ -111,7 +113,9 @@ export async function runCommand(g: GlobalOptions, io: Io): Promise<number> {
         await serve(current.config.health.listen);
       }
       let next = await start(inputs(current));
+      let configuration: 'new' | 'previous' = 'new';
       if ('error' in next) {
+        configuration = 'previous';
         metrics.reload('failed');
         log.error(
           { err: errorMessage(next.error) },
@@ -128,7 +132,7 @@ export async function runCommand(g: GlobalOptions, io: Io): Promise<number> {
       if (next.session === undefined) break; // shutdown arrived during the restart
       session = next.session;
       readiness.attach(session.gate, 'running');
-      log.info({ adapter: session.adapterId }, 'reload: agent session restarted');
+      log.info({ adapter: session.adapterId, configuration }, 'reload: agent session restarted');
     }
     log.info({ signal: signals.received }, 'shutting down');
     readiness.attach(undefined, 'starting');
