@@ -25,6 +25,7 @@ export type ApplyOutcome =
 export class AgentMetrics {
   readonly registry = new Registry();
   private state: LiveState | undefined;
+  private processMetrics = false;
   private readonly runSeconds: Histogram<'name'>;
   private readonly collectorErrors: Counter<'collector'>;
   private readonly taskErrors: Counter<'task'>;
@@ -37,7 +38,6 @@ export class AgentMetrics {
 
   constructor(version: string) {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry, prefix: 'dbtune_agent_process_' });
     new Gauge({
       name: 'dbtune_agent_build_info',
       help: 'Agent build: always 1, with the version and Node.js version as labels.',
@@ -127,6 +127,16 @@ export class AgentMetrics {
         this.set(live()?.pendingProposals() ?? 0);
       },
     });
+  }
+
+  /**
+   * prom-client's process and Node.js series (RSS, CPU, event-loop lag, GC), prefixed
+   * `dbtune_agent_`. Only when the endpoint is served: the event-loop monitor has a small cost.
+   */
+  enableProcessMetrics(): void {
+    if (this.processMetrics) return;
+    this.processMetrics = true;
+    collectDefaultMetrics({ register: this.registry, prefix: 'dbtune_agent_' });
   }
 
   bind(state: LiveState): void {

@@ -118,6 +118,7 @@ async function handle(d: ServiceDeps, req: http.IncomingMessage, res: http.Serve
 
 export async function startService(d: ServiceDeps): Promise<Service> {
   const { host, port } = parseListen(d.listen);
+  d.metrics.enableProcessMetrics();
   const server = http.createServer((req, res) => {
     handle(d, req, res).catch((err: unknown) => {
       d.log.debug({ err: err instanceof Error ? err.message : String(err) }, 'service request failed');

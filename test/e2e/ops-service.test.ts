@@ -199,6 +199,18 @@ describe('SIGHUP', () => {
       "SELECT datname FROM pg_stat_activity WHERE application_name = 'dbtune-agent'",
     );
     expect(sessions.map((r) => r.datname)).not.toContain('postgres');
+
+    // Valid to the schema, but the adapter refuses it (allow_restart without a way to restart):
+    // the running configuration is started again.
+    writeFileSync(file, yaml(pg.urlFor('other'), '  allow_restart: true\n'));
+    agent.child.kill('SIGHUP');
+    const back = await agent.waitForLog(
+      (l) => l.msg === 'reload: agent session restarted' && l.configuration === 'previous',
+      20_000,
+    );
+    expect(back.adapter).toBe('local');
+    const resumed = Date.now();
+    await fake.waitFor((rs) => rs.some((r) => r.endpoint === 'metrics' && r.at > resumed), 10_000);
     expect(agent.child.exitCode).toBeNull();
     expect(agent.stdout() + agent.stderr()).not.toContain(fake.apiKey);
   }, 90_000);
