@@ -96,6 +96,9 @@ async function handle(d: ServiceDeps, req: http.IncomingMessage, res: http.Serve
   }
   const route = /^\/proposals(?:\/([0-9a-f]{1,32})\/(approve|reject))?$/.exec(url.pathname);
   if (!route) return json(res, 404, { error: 'not found' });
+  // Read the (small, capped) body before answering, so a refusal never leaves it unread on a
+  // kept-alive connection.
+  const body = await readBody(req);
   const approval = d.approval();
   if (!approval) return json(res, 404, { error: 'approval mode is off (apply_mode: auto)' });
   if (!authorised(req, approval.token)) return json(res, 401, { error: 'missing or wrong bearer token' });
@@ -105,7 +108,6 @@ async function handle(d: ServiceDeps, req: http.IncomingMessage, res: http.Serve
     return json(res, 200, { proposals: approval.queue.list().map(heldView) });
   }
   if (method !== 'POST') return json(res, 405, { error: 'use POST' });
-  const body = await readBody(req);
   const decision =
     verb === 'approve' ? approval.queue.approve(id) : approval.queue.reject(id, reasonFrom(body));
   if (!decision.ok) return json(res, decision.status, { error: decision.message });
@@ -129,7 +131,9 @@ export async function startService(d: ServiceDeps): Promise<Service> {
   // Probes and scrapes are short; a stuck client must not hold a socket for long.
   server.requestTimeout = 10_000;
   server.headersTimeout = 5_000;
-  server.keepAliveTimeout = 5_000;
+  // Longer than a client's idle reuse (Prometheus, undici's 4 s), so the server is not the side
+  // that closes a connection a client is about to reuse.
+  server.keepAliveTimeout = 30_000;
   server.listen(port, host);
   await Promise.race([
     once(server, 'listening'),
