@@ -20,7 +20,7 @@ export interface LiveState {
 const TASKS = new Set(['heartbeat', 'metrics', 'system info', 'config', 'guardrail']);
 
 export type ApplyOutcome =
-  'applied' | 'unchanged' | 'failed' | 'dry_run' | 'pending' | 'approved' | 'rejected' | 'expired';
+  'applied' | 'unchanged' | 'failed' | 'dry_run' | 'pending' | 'rejected' | 'expired';
 
 export class AgentMetrics {
   readonly registry = new Registry();
@@ -84,7 +84,7 @@ export class AgentMetrics {
     });
     this.applies = new Counter({
       name: 'dbtune_agent_apply_total',
-      help: 'Proposals handled, by outcome (applied, unchanged, failed, dry_run, pending, approved, rejected, expired) and action (reload, restart, none).',
+      help: 'Proposals handled, by outcome (applied, unchanged, failed, dry_run; in approval mode also pending, rejected, expired) and action (reload, restart, none).',
       labelNames: ['outcome', 'action'],
       registers,
     });
