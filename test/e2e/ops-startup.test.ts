@@ -9,6 +9,7 @@ import { startConnectProxy, type ConnectProxy } from '../harness/connect-proxy.j
 import { FakePlatform } from '../harness/fake-platform.js';
 import { startHttpsFront, type HttpsFront } from '../harness/https-front.js';
 import { startPostgres, type PgCluster } from '../harness/postgres.js';
+import { startStartingPostgres } from '../harness/starting-postgres.js';
 
 let pg: PgCluster;
 let agent: AgentProcess | undefined;
@@ -64,6 +65,30 @@ describe('start-up through outages', () => {
     expect(agent.logs().some((l) => l.msg === 'startup: dependencies reachable; continuing')).toBe(true);
     expect(agent.stdout() + agent.stderr()).not.toContain(fake.apiKey);
   }, 60_000);
+
+  it('waits for a database that is starting up (57P03), then runs', async () => {
+    fake = await FakePlatform.start();
+    const starting = await startStartingPostgres({ host: '127.0.0.1', port: pg.port });
+    closers.push(() => starting.close());
+    agent = startAgent(
+      ['--local'],
+      env(fake, { DBT_POSTGRESQL_CONNECTION_URL: `postgres://postgres@127.0.0.1:${starting.port}/postgres` }),
+    );
+    const warned = await agent.waitForLog(
+      (l) => l.msg === 'startup: dependency not ready; retrying with back-off',
+      15_000,
+    );
+    expect(warned.class).toBe('database starting up');
+    expect(String(warned.err)).toContain('the database system is starting up');
+    await expect.poll(() => starting.refused(), { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+    starting.ready();
+    const up = Date.now();
+    await fake.waitFor((rs) => rs.some((r) => r.endpoint === 'metrics' && r.at > up), 15_000);
+    expect(agent.child.exitCode).toBeNull();
+    expect(
+      agent.logs().filter((l) => l.msg === 'startup: dependency not ready; retrying with back-off'),
+    ).toHaveLength(1);
+  }, 40_000);
 
   it('exits 1 at once with a wrong API key, naming what to fix', async () => {
     fake = await FakePlatform.start({ enforceApiKey: true });
