@@ -41,6 +41,8 @@ export class CrashGuard {
   constructor(
     private readonly log: Logger,
     private readonly report: PanicReporter,
+    /** Told every finished run (service metrics); runs cut short by shutdown are not told. */
+    private readonly observe?: (name: string, seconds: number, ok: boolean) => void,
   ) {}
 
   /** Consecutive panic count for `name` (tests, soak reports). */
@@ -54,14 +56,18 @@ export class CrashGuard {
     fn: (signal: AbortSignal) => Promise<T>,
     outer?: AbortSignal,
   ): Promise<GuardOutcome<T>> {
+    const started = performance.now();
+    const took = () => (performance.now() - started) / 1000;
     try {
       const value = await withDeadline(name, deadlineMs, fn, outer);
       this.counts.delete(name);
+      this.observe?.(name, took(), true);
       return { ok: true, value };
     } catch (error) {
       if (outer?.aborted && !(error instanceof DeadlineError)) {
         return { ok: false, error, panic: false }; // shutting down
       }
+      this.observe?.(name, took(), false);
       if (isExpectedFailure(error)) {
         this.counts.delete(name);
         return { ok: false, error, panic: false };

@@ -7,7 +7,8 @@ import type { Config } from '../config/index.js';
 import { startEmbeddedForAgent } from '../embedded/attach.js';
 import type { Logger } from '../log.js';
 import { registerSecret } from '../log.js';
-import { PlatformClient } from '../platform/client.js';
+import { proxyLabel, proxyUrlFor } from '../net/proxy.js';
+import { PlatformClient, type CallOutcome } from '../platform/client.js';
 import { RawLogForwarder } from '../platform/raw-logs.js';
 import type { Io } from './program.js';
 import { AGENT_VERSION } from './version.js';
@@ -20,8 +21,18 @@ export interface ConnectedPlatform {
   close(): Promise<void>;
 }
 
-export function connectPlatform(config: Config, log: Logger, io: Io): Promise<ConnectedPlatform> {
-  if (config.dbtune.server_url === 'embedded') return startEmbeddedForAgent(config, log, io);
+export interface PlatformHooks {
+  /** Every platform call's outcome (service metrics and readiness). */
+  onCall?: (outcome: CallOutcome) => void;
+}
+
+export function connectPlatform(
+  config: Config,
+  log: Logger,
+  io: Io,
+  hooks: PlatformHooks = {},
+): Promise<ConnectedPlatform> {
+  if (config.dbtune.server_url === 'embedded') return startEmbeddedForAgent(config, log, io, hooks);
   const apiKey = config.dbtune.api_key ?? '';
   const databaseId = config.dbtune.database_id ?? '';
   registerSecret(apiKey);
@@ -31,12 +42,17 @@ export function connectPlatform(config: Config, log: Logger, io: Io): Promise<Co
     databaseId,
     log,
     agentVersion: AGENT_VERSION,
+    ...(hooks.onCall ? { onCall: hooks.onCall } : {}),
   });
   const forwarder = new RawLogForwarder({ client, log });
   return Promise.resolve({
     client,
     forwarder,
-    label: new URL(config.dbtune.server_url).origin,
+    label: withProxy(new URL(config.dbtune.server_url).origin, proxyUrlFor(config.dbtune.server_url)),
     close: () => Promise.resolve(),
   });
+}
+
+function withProxy(origin: string, proxy: string | undefined): string {
+  return proxy === undefined ? origin : `${origin} via proxy ${proxyLabel(proxy)}`;
 }

@@ -26,6 +26,8 @@ const one = (name: string): EnvSpec => ({ names: [name] });
 export const ENV_SPECS: Readonly<Record<string, EnvSpec>> = {
   debug: one('DBT_DEBUG'),
   disable_checks: one('DBT_DISABLE_CHECKS'),
+  startup_timeout: one('DBT_STARTUP_TIMEOUT'),
+  apply_mode: one('DBT_APPLY_MODE'),
   'dbtune.server_url': one('DBT_DBTUNE_SERVER_URL'),
   'dbtune.api_key': one('DBT_DBTUNE_API_KEY'),
   'dbtune.database_id': one('DBT_DBTUNE_DATABASE_ID'),
@@ -47,6 +49,9 @@ export const ENV_SPECS: Readonly<Record<string, EnvSpec>> = {
   'tuning.allowlist_add': one('DBT_TUNING_ALLOWLIST_ADD'),
   'tuning.allowlist_remove': one('DBT_TUNING_ALLOWLIST_REMOVE'),
   'tuning.dry_run': one('DBT_DRY_RUN'),
+  'health.listen': one('DBT_HEALTH_LISTEN'),
+  'approval.token': one('DBT_APPROVAL_TOKEN'),
+  'approval.expiry_minutes': one('DBT_APPROVAL_EXPIRY_MINUTES'),
   // CONFIG.md of the Go agent documents DBT_CONTAINER_NAME; the code reads DBT_DOCKER_CONTAINER_NAME.
   'docker.container_name': { names: ['DBT_DOCKER_CONTAINER_NAME'], aliases: ['DBT_CONTAINER_NAME'] },
   ...section('rds', RDS_KEYS),

@@ -15,7 +15,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import type { ConnectedPlatform } from '../cli/platform.js';
+import type { ConnectedPlatform, PlatformHooks } from '../cli/platform.js';
 import type { Io } from '../cli/program.js';
 import { UsageError } from '../cli/usage-error.js';
 import { AGENT_VERSION } from '../cli/version.js';
@@ -80,7 +80,12 @@ export function embeddedSettings(env: NodeJS.ProcessEnv, home: string = os.homed
   };
 }
 
-export async function startEmbeddedForAgent(config: Config, log: Logger, io: Io): Promise<ConnectedPlatform> {
+export async function startEmbeddedForAgent(
+  config: Config,
+  log: Logger,
+  io: Io,
+  hooks: PlatformHooks = {},
+): Promise<ConnectedPlatform> {
   const settings = embeddedSettings(io.env);
   if (config.tuning.dry_run) {
     log.warn(
@@ -108,6 +113,7 @@ export async function startEmbeddedForAgent(config: Config, log: Logger, io: Io)
     databaseId: platform.databaseId,
     log,
     agentVersion: AGENT_VERSION,
+    ...(hooks.onCall ? { onCall: hooks.onCall } : {}),
   });
   const forwarder = new RawLogForwarder({ client, log });
   return { client, forwarder, label: 'embedded', close: () => platform.close() };

@@ -6,6 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { got, type RequestError } from 'got';
 import { scrub, type Logger } from '../log.js';
+import type { ProxyAgents } from '../net/proxy.js';
 import { PlatformError, bodyExcerpt, type PlatformErrorReason } from './platform-error.js';
 
 export interface RetrySettings {
@@ -52,6 +53,8 @@ export interface Transport {
   log: Logger;
   /** Redacts the API key (and registered secrets) from any text that reaches an error. */
   redact: (text: string) => string;
+  /** Tunnel through a proxy (src/net/proxy.ts); undefined: direct. */
+  agent?: ProxyAgents | undefined;
 }
 
 /** 429, and 5xx except 501 Not Implemented (DefaultRetryPolicy). */
@@ -145,6 +148,7 @@ async function runAttempts(
       bodyExcerpt: excerpt || undefined,
       attempts,
       reason,
+      transient: isTransient(reason, last),
     });
   };
   const abortReason = (): [PlatformErrorReason, string] =>
@@ -195,6 +199,13 @@ function retryDelay(attempt: number, last: Attempt, s: RetrySettings): number {
   return backoffDelay(attempt, s);
 }
 
+function isTransient(reason: PlatformErrorReason, last: (Attempt & { code?: string }) | undefined): boolean {
+  if (reason === 'deadline') return true;
+  if (reason === 'status') return last?.status !== undefined && isRetryableStatus(last.status);
+  if (reason === 'network') return last !== undefined && !isPermanent(last);
+  return false;
+}
+
 function isPermanent(last: Attempt & { code?: string }): boolean {
   return last.code !== undefined && PERMANENT_ERROR_CODES.has(last.code);
 }
@@ -214,6 +225,7 @@ async function attemptOnce(
       throwHttpErrors: false,
       responseType: 'buffer',
       signal,
+      ...(t.agent ? { agent: t.agent } : {}),
     });
     const retryAfter = res.headers['retry-after'];
     return { status: res.statusCode, body: res.body, retryAfter };
