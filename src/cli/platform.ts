@@ -4,7 +4,6 @@
  * agent uses the same HTTP client either way, so nothing else knows the difference.
  */
 import type { Config } from '../config/index.js';
-import { startEmbeddedForAgent } from '../embedded/attach.js';
 import type { Logger } from '../log.js';
 import { registerSecret } from '../log.js';
 import { PlatformClient } from '../platform/client.js';
@@ -21,7 +20,10 @@ export interface ConnectedPlatform {
 }
 
 export function connectPlatform(config: Config, log: Logger, io: Io): Promise<ConnectedPlatform> {
-  if (config.dbtune.server_url === 'embedded') return startEmbeddedForAgent(config, log, io);
+  if (config.dbtune.server_url === 'embedded') {
+    // Loaded only when used: the embedded platform and its tuner are ~27 modules `--local` never needs.
+    return import('../embedded/attach.js').then((m) => m.startEmbeddedForAgent(config, log, io));
+  }
   const apiKey = config.dbtune.api_key ?? '';
   const databaseId = config.dbtune.database_id ?? '';
   registerSecret(apiKey);
