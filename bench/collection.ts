@@ -1,18 +1,23 @@
 /**
- * Collection cost: every catalog collector, in process, against a database of 100 / 1,000 / 5,000
- * tables (3 indexes each) and 500 / 5,000 / 20,000 distinct pg_stat_statements entries; and
- * prometheus-postgres-exporter scraping the same database in the same run, interleaved.
+ * Collection cost: every catalog collector, in process, against a database of 100 / 1,000 / 10,000
+ * tables (3 indexes each) and 500 / 5,000 / 50,000 distinct pg_stat_statements entries; and
+ * prometheus-postgres-exporter scraping the same database in the same run, interleaved. Then the
+ * installed agent and the exporter side by side for 2 + 3.5 minutes (bench/lib/side-by-side.ts),
+ * under a light pgbench load, and at 1,000 tables pgbench TPS with vs without the agent.
  *
  * Per collector and round: wall time of `collect()`, time inside PostgreSQL (execution + planning
  * of the agent role's statements, from pg_stat_statements deltas), payload bytes (encodeJson, and
  * gzipped as the platform client sends it) and this process's RSS after the round.
  *
- * Run: npx tsx bench/collection.ts [--quick]
+ * Run: npx tsx bench/collection.ts [--quick]; BENCH_SIZES=1000 (table counts, comma-separated)
+ * measures only those sizes and keeps the others from the previous result (each size stays within
+ * ~15 minutes on the shared 2-core machine; all three in one run would not).
  */
 import pg from 'pg';
 import { gzipSync } from 'node:zlib';
 import { collectorsInOrder } from '../collectors/index.js';
-import type { CollectorInstance } from '../collectors/types.js';
+import type { CollectorDefinition, CollectorInstance } from '../collectors/types.js';
+import { CostGate } from '../src/agent/cost-gate.js';
 import { silentLogger } from '../src/log.js';
 import { createDb, type Db } from '../src/pg/pool.js';
 import { collectorTypes } from '../src/pg/types.js';
@@ -23,10 +28,13 @@ import { AGENT_ROLE, EXPORTER_ROLE, withBenchCluster } from './lib/cluster.js';
 import { startExporter, type RunningExporter } from './lib/exporter.js';
 import type { ReportedBenchmark } from './lib/report.js';
 import { renderCollection, collectionTargets } from './lib/collection-report.js';
-import { sleep, summarize, type Summary } from './lib/stats.js';
-import { sampleProcess } from './lib/proc.js';
-import { requireBuiltCli, withAgent } from './lib/agent.js';
+import { summarize, type Summary } from './lib/stats.js';
+import { requireBuiltCli } from './lib/agent.js';
 import { createSchema, runStatements } from './lib/workload.js';
+import { sideBySide, type SideBySide } from './lib/side-by-side.js';
+import { tpsPairs, type TpsPairs } from './lib/tps-pairs.js';
+import { pgbenchInit, pgbenchRun } from './lib/pgbench.js';
+import { readResult } from './lib/bench.js';
 
 export interface Size {
   tables: number;
@@ -36,8 +44,15 @@ export interface Size {
 export const SIZES: readonly Size[] = [
   { tables: 100, statements: 500 },
   { tables: 1_000, statements: 5_000 },
-  { tables: 5_000, statements: 20_000 },
+  { tables: 10_000, statements: 50_000 },
 ];
+
+/** pgbench TPS pairs are measured at this size (issue 19's reference database). */
+const TPS_AT_TABLES = 1_000;
+const STEADY_WINDOW_S = 210;
+const PGBENCH_SCALE = 10;
+/** The light pgbench load under which the side-by-side runs (as in bench/memory.ts). */
+const LIGHT_LOAD = { clients: 2, threads: 1, rate: 50 };
 
 export interface CollectorStats {
   name: string;
@@ -73,6 +88,10 @@ export interface SizeResult extends Size {
   tick5sWallMs: Summary;
   /** The agent role's most expensive statements over all rounds (cold included), by total time. */
   topStatements: { query: string; calls: number; totalMs: number; meanMs: number }[];
+  /** The installed agent and the exporter side by side (absent in results before issue 19). */
+  sideBySide?: SideBySide;
+  /** pgbench TPS with vs without the agent (at TPS_AT_TABLES only). */
+  tps?: TpsPairs;
   /** PostgreSQL time per minute at default intervals: Σ collector pgMs × 60 / interval. */
   pgMsPerMinute: number;
   exporter: {
@@ -117,18 +136,25 @@ async function agentRound(
   admin: pg.Client,
   db: Db,
   pgMajor: number,
-  instances: { name: string; inst: CollectorInstance }[],
+  instances: { name: string; inst: CollectorInstance; gate: CostGate }[],
 ): Promise<Map<string, Sample>> {
   const log = silentLogger();
   const out = new Map<string, Sample>();
   let before = await pgTime(admin, AGENT_ROLE);
-  for (const { name, inst } of instances) {
+  for (const { name, inst, gate } of instances) {
     const ctx = { db, pgMajor, log, signal: AbortSignal.timeout(10_000), now: () => new Date() };
     let payload: unknown = null;
     let error: string | undefined;
     const t0 = performance.now();
     try {
-      payload = await inst.collect(ctx);
+      // As the runner does (src/agent/catalog.ts): the cost model first, then the collector.
+      const decision = await gate.before(db, new Date(), false);
+      if (decision.kind === 'reuse') payload = decision.payload;
+      else if (decision.kind === 'collect') {
+        const p = await inst.collect(ctx);
+        gate.collected(decision, p);
+        payload = p;
+      }
     } catch (err) {
       error = err instanceof Error ? err.message : String(err);
     }
@@ -171,29 +197,13 @@ async function topStatements(admin: pg.Client): Promise<SizeResult['topStatement
   }));
 }
 
-/** Run the built agent against the database for `seconds` and sample its memory every second. */
-async function agentProcessMemory(agentUrl: string, seconds: number): Promise<SizeResult['agentProcess']> {
-  return withAgent(agentUrl, async (agent, fake) => {
-    const sampler = sampleProcess(agent.child.pid!, 1_000);
-    await sleep(seconds * 1000);
-    // The first seconds are Node starting up (a few MB), not the agent at work.
-    const samples = sampler.stop().filter((x) => x.t >= 5);
-    if (agent.child.exitCode !== null) throw new Error(`agent exited: ${agent.stderr().slice(-1000)}`);
-    return {
-      seconds,
-      rss: summarize(samples.map((x) => x.rss)),
-      peakHwm: Math.max(...samples.map((x) => x.hwm)),
-      requests: fake.requests().length,
-    };
-  });
-}
-
 const sum = (xs: Iterable<number>) => [...xs].reduce((a, b) => a + b, 0);
 
 async function measureSize(
   size: Size,
   steadyRounds: number,
-  agentSeconds: number,
+  steadySeconds: number,
+  tps: { pairs: number; seconds: number } | null,
   o: RunOptions,
 ): Promise<{ size: SizeResult; meta: Omit<CollectionData, 'sizes'> }> {
   const pgssMax = Math.max(10_000, Math.ceil(size.statements * 1.5));
@@ -209,7 +219,10 @@ async function measureSize(
     let db: Db | undefined;
     let exporter: RunningExporter | undefined;
     try {
-      o.log(`${size.tables} tables / ${size.statements} statements: creating schema`);
+      o.log(
+        `${size.tables} tables / ${size.statements} statements: pgbench -i -s ${PGBENCH_SCALE}, creating schema`,
+      );
+      await pgbenchInit(bc.cluster, PGBENCH_SCALE);
       await createSchema(admin, size.tables);
       await admin.query('SELECT pg_stat_statements_reset()');
       await runStatements(admin, 0, size.statements, size.statements, size.tables);
@@ -225,7 +238,11 @@ async function measureSize(
       const pgMajor = bc.cluster.major;
       db = createDb({ connectionUrl: bc.agentUrl, readOnly: true, types: collectorTypes });
       const defs = collectorsInOrder();
-      const instances = defs.map((d) => ({ name: d.name, inst: d.create(d.optionsSchema?.parse({}) ?? {}) }));
+      const instances = defs.map((d: CollectorDefinition) => ({
+        name: d.name,
+        inst: d.create(d.optionsSchema?.parse({}) ?? {}),
+        gate: new CostGate(d.cost, d.skipUnchanged === true, Date.now),
+      }));
       exporter = await startExporter(bc.exporterUrl, pgMajor);
       const changed = Math.max(50, Math.round(size.statements / 50));
       const rssBaseline = process.memoryUsage().rss;
@@ -301,9 +318,33 @@ async function measureSize(
           rss: summarize(steadyExp.map((e) => e.rss)),
         },
       };
+      o.log(
+        `side by side: agent and exporter for ${120 + steadySeconds} s under pgbench -R ${LIGHT_LOAD.rate}`,
+      );
+      const load = new AbortController();
+      const light = pgbenchRun(
+        bc.cluster,
+        { ...LIGHT_LOAD, seconds: 120 + steadySeconds + 60 },
+        load.signal,
+      ).catch(() => undefined);
+      try {
+        result.sideBySide = await sideBySide(admin, bc.agentUrl, exporter, steadySeconds, o.log);
+      } finally {
+        load.abort();
+        await light;
+      }
+      const sbs = result.sideBySide;
+      result.agentProcess = {
+        seconds: 120 + steadySeconds,
+        rss: sbs.agentRss,
+        peakHwm: sbs.agentPeakHwm,
+        requests: sbs.agentRequests,
+      };
       await exporter.stop();
-      o.log(`agent process for ${agentSeconds} s`);
-      result.agentProcess = await agentProcessMemory(bc.agentUrl, agentSeconds);
+      if (tps) {
+        o.log(`pgbench TPS with vs without the agent: ${tps.pairs} pairs of ${tps.seconds} s`);
+        result.tps = await tpsPairs(bc.cluster, bc.agentUrl, tps.pairs, tps.seconds, o.log);
+      }
       return {
         size: result,
         meta: {
@@ -326,16 +367,26 @@ export const collection: ReportedBenchmark<CollectionData> = {
   title: 'Collection cost per collector and per round',
   async run(o) {
     requireBuiltCli();
-    const sizes = o.quick ? SIZES.slice(0, 2) : SIZES;
-    const steadyRounds = o.quick ? 3 : 7;
+    const only = (process.env.BENCH_SIZES ?? '').split(',').filter(Boolean).map(Number);
+    const all = o.quick ? SIZES.slice(0, 1) : SIZES;
+    const sizes = only.length ? all.filter((s) => only.includes(s.tables)) : all;
+    if (sizes.length === 0) throw new Error(`bench: BENCH_SIZES=${process.env.BENCH_SIZES} matches no size`);
+    const steadyRounds = o.quick ? 3 : 5;
     const results: SizeResult[] = [];
     let meta: Omit<CollectionData, 'sizes'> | undefined;
     for (const s of sizes) {
-      const r = await measureSize(s, steadyRounds, o.quick ? 30 : 75, o);
+      const tps = s.tables === TPS_AT_TABLES ? { pairs: o.quick ? 2 : 4, seconds: o.quick ? 15 : 30 } : null;
+      const r = await measureSize(s, steadyRounds, o.quick ? 60 : STEADY_WINDOW_S, tps, o);
       results.push(r.size);
       meta = r.meta;
     }
-    return { ...meta!, sizes: results };
+    // Sizes not measured this time come from the previous result, so one document covers all three.
+    const previous = only.length && !o.quick ? readResult<CollectionData>('collection') : null;
+    const kept = (previous?.data.sizes ?? []).filter(
+      (p) => SIZES.some((s) => s.tables === p.tables) && !results.some((r) => r.tables === p.tables),
+    );
+    const merged = [...kept, ...results].sort((a, b) => a.tables - b.tables);
+    return { ...meta!, sizes: merged };
   },
   render: (r: BenchResult<CollectionData>) => renderCollection(r),
   targets: (r: BenchResult<CollectionData>) => collectionTargets(r),
