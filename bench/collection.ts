@@ -2,8 +2,10 @@
  * Collection cost: every catalog collector, in process, against a database of 100 / 1,000 / 10,000
  * tables (3 indexes each) and 500 / 5,000 / 50,000 distinct pg_stat_statements entries; and
  * prometheus-postgres-exporter scraping the same database in the same run, interleaved. Then the
- * installed agent and the exporter side by side for 2 + 3.5 minutes (bench/lib/side-by-side.ts),
- * under a light pgbench load, and at 1,000 tables pgbench TPS with vs without the agent.
+ * installed agent and the exporter side by side for 2 + 3.5 minutes (bench/lib/side-by-side.ts) on
+ * issue 19's reference database (pgbench scale 10 + the N tables, before the synthetic statement
+ * set runs), under a light pgbench load; after the rounds, the agent process's RSS at the full
+ * statement set; and at 1,000 tables pgbench TPS with vs without the agent.
  *
  * Per collector and round: wall time of `collect()`, time inside PostgreSQL (execution + planning
  * of the agent role's statements, from pg_stat_statements deltas), payload bytes (encodeJson, and
@@ -28,8 +30,9 @@ import { AGENT_ROLE, EXPORTER_ROLE, withBenchCluster } from './lib/cluster.js';
 import { startExporter, type RunningExporter } from './lib/exporter.js';
 import type { ReportedBenchmark } from './lib/report.js';
 import { renderCollection, collectionTargets } from './lib/collection-report.js';
-import { summarize, type Summary } from './lib/stats.js';
-import { requireBuiltCli } from './lib/agent.js';
+import { sleep, summarize, type Summary } from './lib/stats.js';
+import { sampleProcess } from './lib/proc.js';
+import { requireBuiltCli, withAgent } from './lib/agent.js';
 import { createSchema, runStatements } from './lib/workload.js';
 import { sideBySide, type SideBySide } from './lib/side-by-side.js';
 import { tpsPairs, type TpsPairs } from './lib/tps-pairs.js';
@@ -50,6 +53,8 @@ export const SIZES: readonly Size[] = [
 /** pgbench TPS pairs are measured at this size (issue 19's reference database). */
 const TPS_AT_TABLES = 1_000;
 const STEADY_WINDOW_S = 210;
+/** The agent process at the full statement set, after the in-process rounds (RSS). */
+const AGENT_RSS_SECONDS = 75;
 const PGBENCH_SCALE = 10;
 /** The light pgbench load under which the side-by-side runs (as in bench/memory.ts). */
 const LIGHT_LOAD = { clients: 2, threads: 1, rate: 50 };
@@ -197,6 +202,23 @@ async function topStatements(admin: pg.Client): Promise<SizeResult['topStatement
   }));
 }
 
+/** Run the built agent against the database for `seconds` and sample its memory every second. */
+async function agentProcessMemory(agentUrl: string, seconds: number): Promise<SizeResult['agentProcess']> {
+  return withAgent(agentUrl, async (agent, fake) => {
+    const sampler = sampleProcess(agent.child.pid!, 1_000);
+    await sleep(seconds * 1000);
+    // The first seconds are Node starting up (a few MB), not the agent at work.
+    const samples = sampler.stop().filter((x) => x.t >= 5);
+    if (agent.child.exitCode !== null) throw new Error(`agent exited: ${agent.stderr().slice(-1000)}`);
+    return {
+      seconds,
+      rss: summarize(samples.map((x) => x.rss)),
+      peakHwm: Math.max(...samples.map((x) => x.hwm)),
+      requests: fake.requests().length,
+    };
+  });
+}
+
 const sum = (xs: Iterable<number>) => [...xs].reduce((a, b) => a + b, 0);
 
 async function measureSize(
@@ -224,6 +246,26 @@ async function measureSize(
       );
       await pgbenchInit(bc.cluster, PGBENCH_SCALE);
       await createSchema(admin, size.tables);
+      // Issue 19's reference database first: pgbench tables + N tables, pg_stat_statements holding
+      // only what the agent, the exporter and pgbench run (the synthetic statement set comes after).
+      let sideBySideResult: SideBySide | undefined;
+      const exporter0 = await startExporter(bc.exporterUrl, bc.cluster.major);
+      o.log(
+        `side by side: agent and exporter for ${120 + steadySeconds} s under pgbench -R ${LIGHT_LOAD.rate}`,
+      );
+      const load = new AbortController();
+      const light = pgbenchRun(
+        bc.cluster,
+        { ...LIGHT_LOAD, seconds: 120 + steadySeconds + 60 },
+        load.signal,
+      ).catch(() => undefined);
+      try {
+        sideBySideResult = await sideBySide(admin, bc.agentUrl, exporter0, steadySeconds, o.log);
+      } finally {
+        load.abort();
+        await light;
+        await exporter0.stop();
+      }
       await admin.query('SELECT pg_stat_statements_reset()');
       await runStatements(admin, 0, size.statements, size.statements, size.tables);
       const entries = Number(
@@ -305,6 +347,7 @@ async function measureSize(
         rss: summarize(rss),
         rssBaseline,
         agentProcess: { seconds: 0, rss: summarize([]), peakHwm: Number.NaN, requests: 0 },
+        sideBySide: sideBySideResult,
         topStatements: await topStatements(admin),
         tick5sWallMs: summarize(steady.map((m) => sum(tick5s.map((n) => m.get(n)!.wallMs)))),
         heapUsed: summarize(heap),
@@ -318,29 +361,9 @@ async function measureSize(
           rss: summarize(steadyExp.map((e) => e.rss)),
         },
       };
-      o.log(
-        `side by side: agent and exporter for ${120 + steadySeconds} s under pgbench -R ${LIGHT_LOAD.rate}`,
-      );
-      const load = new AbortController();
-      const light = pgbenchRun(
-        bc.cluster,
-        { ...LIGHT_LOAD, seconds: 120 + steadySeconds + 60 },
-        load.signal,
-      ).catch(() => undefined);
-      try {
-        result.sideBySide = await sideBySide(admin, bc.agentUrl, exporter, steadySeconds, o.log);
-      } finally {
-        load.abort();
-        await light;
-      }
-      const sbs = result.sideBySide;
-      result.agentProcess = {
-        seconds: 120 + steadySeconds,
-        rss: sbs.agentRss,
-        peakHwm: sbs.agentPeakHwm,
-        requests: sbs.agentRequests,
-      };
       await exporter.stop();
+      o.log(`agent process at ${size.statements} statements for ${AGENT_RSS_SECONDS} s`);
+      result.agentProcess = await agentProcessMemory(bc.agentUrl, AGENT_RSS_SECONDS);
       if (tps) {
         o.log(`pgbench TPS with vs without the agent: ${tps.pairs} pairs of ${tps.seconds} s`);
         result.tps = await tpsPairs(bc.cluster, bc.agentUrl, tps.pairs, tps.seconds, o.log);

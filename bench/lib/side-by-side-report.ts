@@ -36,9 +36,12 @@ export function renderSideBySide(sizes: readonly SizeResult[]): string {
   const out: string[] = [
     '### Installed agent vs exporter: time inside PostgreSQL per 2 minutes',
     '',
-    'The built CLI (`--local`, default intervals, fake platform, started through its launcher line as the ' +
+    "Issue 19's reference database: pgbench scale 10 plus the N benchmark tables, measured before the " +
+      'synthetic statement set runs (pg_stat_statements holds only what pgbench, the agent and the exporter run; ' +
+      'the per-collector tables below show what the pg_stat_statements collector costs at M statements). ' +
+      'The built CLI (`--local`, default intervals, fake platform, started through its launcher line as the ' +
       'installed bin is) and the exporter scraped every 15 s run at the same time on the same database, under ' +
-      'a light pgbench load (`-c 2 -R 50`, scale 10 tables beside the N benchmark tables), each under its own ' +
+      'a light pgbench load (`-c 2 -R 50`), each under its own ' +
       "login role; pg_stat_statements snapshots at the window edges give each side's execution + planning " +
       'time per statement. "Including bootstrap" is the first 2 minutes from the agent\'s start; "steady" is ' +
       'the 3.5 minutes after it, scaled to 2 minutes — it holds the first steady fire of the 5-minute ' +
@@ -122,10 +125,10 @@ export function sideBySideTargets(sizes: readonly SizeResult[]): TargetRow[] {
       met: at1k.round.wallMs.median <= 200,
     });
     rows.push({
-      metric: `installed agent RSS, peak VmHWM over ${120 + b.steady.seconds} s (at ${label(at1k)})`,
+      metric: `installed agent RSS, peak VmHWM over ${at1k.agentProcess.seconds} s (at ${label(at1k)})`,
       target: '≤ 64 MB (61.0 MiB)',
-      measured: `${fmt(b.agentPeakHwm / 1e6, 1)} MB`,
-      met: b.agentPeakHwm <= 64e6,
+      measured: `${fmt(at1k.agentProcess.peakHwm / 1e6, 1)} MB (${fmt(b.agentPeakHwm / 1e6, 1)} MB over the ${120 + b.steady.seconds} s side by side)`,
+      met: at1k.agentProcess.peakHwm <= 64e6,
     });
   }
   if (at1k?.tps) {
@@ -144,13 +147,12 @@ export function sideBySideTargets(sizes: readonly SizeResult[]): TargetRow[] {
       measured: `${fmtRange(big.round.wallMs, 0)} ms`,
       met: big.round.wallMs.median <= 1000,
     });
-    if (big.sideBySide)
-      rows.push({
-        metric: `installed agent RSS, peak VmHWM (at ${label(big)})`,
-        target: '≤ 64 MB (61.0 MiB)',
-        measured: `${fmt(big.sideBySide.agentPeakHwm / 1e6, 1)} MB`,
-        met: big.sideBySide.agentPeakHwm <= 64e6,
-      });
+    rows.push({
+      metric: `installed agent RSS, peak VmHWM over ${big.agentProcess.seconds} s (at ${label(big)})`,
+      target: '≤ 64 MB (61.0 MiB)',
+      measured: `${fmt(big.agentProcess.peakHwm / 1e6, 1)} MB`,
+      met: big.agentProcess.peakHwm <= 64e6,
+    });
   }
   return rows;
 }

@@ -2,6 +2,8 @@
  * Catalog collector scheduling (facts §2.4, §3.2): version gating, the bootstrap set run once
  * (one at a time, starts at least 200 ms apart) before steady state, staggered tickers,
  * skip-unchanged with a forced send every 30th unchanged round, error reporting as `<name>_error`.
+ * Before a collector runs, its declared cost model decides whether the last reading stands in for
+ * a new one (cost-gate.ts); what reaches the platform is the same either way.
  */
 import type { CollectContext, CollectorDefinition, CollectorInstance } from '../../collectors/types.js';
 import type { Db } from '../pg/pool.js';
@@ -110,20 +112,11 @@ export class CatalogRunner {
     return t;
   }
 
-  private gate(c: ScheduledCollector): CostGate {
+  private costGateFor(c: ScheduledCollector): CostGate {
     let g = this.gates.get(c.def.name);
     if (!g)
       this.gates.set(c.def.name, (g = new CostGate(c.def.cost, c.def.skipUnchanged === true, this.nowMs)));
     return g;
-  }
-
-  /**
-   * Drop every cached reading and change marker, so each collector queries on its next tick. The
-   * markers already notice catalog changes; call this when something they cannot see changed the
-   * database (a restore from backup onto the same server, say).
-   */
-  invalidate(): void {
-    for (const g of this.gates.values()) g.invalidate();
   }
 
   /** One collect + send. Errors are handled here; returns true when it completed without error. */
@@ -138,7 +131,7 @@ export class CatalogRunner {
       signal: s,
       now: () => new Date(this.nowMs()),
     });
-    const costGate = this.gate(c);
+    const costGate = this.costGateFor(c);
     const outcome = await guard.run(
       name,
       intervals.catalogCollectDeadlineMs,

@@ -93,12 +93,6 @@ export class CostGate {
     this.marker = decision.marker ?? undefined;
     if (this.cost.reuseSeconds !== undefined && payload) this.reading = { payload, atMs: this.nowMs() };
   }
-
-  /** Forget every reading and marker: the next tick collects (e.g. after our own configuration change). */
-  invalidate(): void {
-    this.reading = undefined;
-    this.marker = undefined;
-  }
 }
 
 /** The same payload with a new `collected_at` (key order kept, so the wire bytes differ only there). */
