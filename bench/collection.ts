@@ -406,7 +406,11 @@ export const collection: ReportedBenchmark<CollectionData> = {
     // Sizes not measured this time come from the previous result, so one document covers all three.
     const previous = only.length && !o.quick ? readResult<CollectionData>('collection') : null;
     const kept = (previous?.data.sizes ?? []).filter(
-      (p) => SIZES.some((s) => s.tables === p.tables) && !results.some((r) => r.tables === p.tables),
+      // Only sizes measured by this version of the benchmark (with the side by side) are kept.
+      (p) =>
+        p.sideBySide &&
+        SIZES.some((s) => s.tables === p.tables) &&
+        !results.some((r) => r.tables === p.tables),
     );
     const merged = [...kept, ...results].sort((a, b) => a.tables - b.tables);
     return { ...meta!, sizes: merged };
