@@ -135,8 +135,13 @@ export function sideBySideTargets(sizes: readonly SizeResult[]): TargetRow[] {
     rows.push({
       metric: `pgbench TPS with ÷ without the agent, median of ${at1k.tps.pairs.length} interleaved pairs (at ${label(at1k)})`,
       target: '≥ 0.99',
-      measured: `${fmt(at1k.tps.ratio.median, 3)} (${fmt(at1k.tps.ratio.min, 3)}–${fmt(at1k.tps.ratio.max, 3)})`,
-      met: at1k.tps.ratio.median >= 0.99,
+      measured:
+        `${fmt(at1k.tps.ratio.median, 3)} (${fmt(at1k.tps.ratio.min, 3)}–${fmt(at1k.tps.ratio.max, 3)})` +
+        ((at1k.tps.ratio.max - at1k.tps.ratio.min) / 2 > 0.05
+          ? ': too noisy to resolve on this shared machine'
+          : ''),
+      // Pairs that disagree by more than ±5 % cannot resolve a 1 % effect: say so instead of a verdict.
+      met: (at1k.tps.ratio.max - at1k.tps.ratio.min) / 2 > 0.05 ? null : at1k.tps.ratio.median >= 0.99,
     });
   }
   const big = sizes.find((s) => s.tables === 10_000);
