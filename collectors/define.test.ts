@@ -59,7 +59,7 @@ describe('defineRowsCollector', () => {
       name: 'q',
       docs: 'https://www.postgresql.org/docs/',
       intervalSeconds: 1,
-    cost: { weight: 'light' },
+      cost: { weight: 'light' },
       columns,
       sql: 'SELECT 1',
       skipEmpty: true,
