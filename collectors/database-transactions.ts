@@ -35,6 +35,7 @@ export const databaseTransactions: CollectorDefinition<Record<string, never>> = 
   name: 'database_transactions',
   docs: 'https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STAT-DATABASE-VIEW',
   intervalSeconds: 5,
+  cost: { weight: 'light' },
   configurable: true,
   create() {
     let prev: TpsSample | null = null;

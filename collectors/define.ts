@@ -18,7 +18,7 @@
 import { z } from 'zod';
 import { goTimeJson } from '../src/pg/types.js';
 import type { CatalogPayload } from '../src/platform/types.js';
-import type { CollectContext, CollectorDefinition, CollectorInstance } from './types.js';
+import type { CollectContext, CollectorCost, CollectorDefinition, CollectorInstance } from './types.js';
 
 /** JSON kind of a row field after src/pg/types.ts parsing (documents the wire type, checked by tests). */
 export type ColumnKind =
@@ -67,6 +67,8 @@ export interface RowsCollectorSpec<C extends Columns> {
   minPgVersion?: number;
   bootstrap?: boolean;
   skipUnchanged?: boolean;
+  /** What one call costs the server and how fresh the data must be. */
+  cost: CollectorCost;
   /** Default true; false for collectors that are always on (§6.2). */
   configurable?: boolean;
   /** Row fields in wire order with their JSON kind. */
@@ -117,6 +119,7 @@ export function defineRowsCollector<C extends Columns>(
     docs: spec.docs,
     intervalSeconds: spec.intervalSeconds,
     configurable: spec.configurable ?? true,
+    cost: spec.cost,
     ...(spec.minPgVersion !== undefined ? { minPgVersion: spec.minPgVersion } : {}),
     ...(spec.bootstrap ? { bootstrap: true } : {}),
     ...(spec.skipUnchanged ? { skipUnchanged: true } : {}),
@@ -147,10 +150,12 @@ export function defineCategoryCollector(spec: {
   docs: string;
   sql: string;
   columns: Columns;
+  cost: CollectorCost;
 }): CollectorDefinition<CategoryLimitOptions> {
   return {
     name: spec.name,
     docs: spec.docs,
+    cost: spec.cost,
     intervalSeconds: 60,
     bootstrap: true,
     configurable: true,

@@ -159,6 +159,7 @@ export const pgClass: CollectorDefinition<PgClassOptions> = {
   name: 'pg_class',
   docs: 'https://www.postgresql.org/docs/current/catalog-pg-class.html',
   intervalSeconds: 60,
+  cost: { weight: 'moderate' },
   // In the bootstrap set of facts §2.4.
   bootstrap: true,
   configurable: true,

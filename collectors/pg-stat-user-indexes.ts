@@ -35,5 +35,6 @@ export const pgStatUserIndexes = defineCategoryCollector({
   name: 'pg_stat_user_indexes',
   docs: 'https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STAT-ALL-INDEXES-VIEW',
   sql: PG_STAT_USER_INDEXES_SQL,
+  cost: { weight: 'moderate' },
   columns,
 });

@@ -60,5 +60,6 @@ export const pgStatUserTables = defineCategoryCollector({
   name: 'pg_stat_user_tables',
   docs: 'https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STAT-ALL-TABLES-VIEW',
   sql: PG_STAT_USER_TABLES_SQL,
+  cost: { weight: 'moderate' },
   columns,
 });

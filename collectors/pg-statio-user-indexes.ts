@@ -60,6 +60,7 @@ export const pgStatioUserIndexes: CollectorDefinition<PgStatioUserIndexesOptions
   name: 'pg_statio_user_indexes',
   docs: 'https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STATIO-ALL-INDEXES-VIEW',
   intervalSeconds: 60,
+  cost: { weight: 'moderate' },
   bootstrap: true,
   configurable: true,
   optionsSchema: pgStatioUserIndexesOptions,

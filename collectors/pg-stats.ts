@@ -199,6 +199,7 @@ export const pgStats: CollectorDefinition<PgStatsOptions> = {
   name: 'pg_stats',
   docs: 'https://www.postgresql.org/docs/current/view-pg-stats.html',
   intervalSeconds: 60,
+  cost: { weight: 'moderate' },
   bootstrap: true,
   configurable: true,
   optionsSchema: pgStatsOptions,

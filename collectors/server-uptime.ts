@@ -51,6 +51,7 @@ export const serverUptime: CollectorDefinition<Record<string, never>> = {
   name: 'server_uptime',
   docs: 'https://www.postgresql.org/docs/current/functions-info.html#FUNCTIONS-INFO-CONTROLDATA',
   intervalSeconds: 5,
+  cost: { weight: 'light' },
   configurable: true,
   create() {
     let cache: IdentityCache | null = null;

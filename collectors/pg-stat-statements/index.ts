@@ -77,6 +77,7 @@ export const pgStatStatements: CollectorDefinition<PgStatStatementsOptions> = {
   name: 'pg_stat_statements',
   docs: 'https://www.postgresql.org/docs/current/pgstatstatements.html',
   intervalSeconds: 5,
+  cost: { weight: 'heavy' },
   configurable: true,
   optionsSchema: pgStatStatementsOptions,
   create: (options) => createPgStatStatements(options),

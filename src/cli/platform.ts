@@ -4,7 +4,6 @@
  * agent uses the same HTTP client either way, so nothing else knows the difference.
  */
 import type { Config } from '../config/index.js';
-import { startEmbeddedForAgent } from '../embedded/attach.js';
 import type { Logger } from '../log.js';
 import { registerSecret } from '../log.js';
 import { proxyLabel, proxyUrlFor } from '../net/proxy.js';
@@ -32,7 +31,10 @@ export function connectPlatform(
   io: Io,
   hooks: PlatformHooks = {},
 ): Promise<ConnectedPlatform> {
-  if (config.dbtune.server_url === 'embedded') return startEmbeddedForAgent(config, log, io, hooks);
+  if (config.dbtune.server_url === 'embedded') {
+    // Loaded only when used: the embedded platform and its tuner are ~27 modules `--local` never needs.
+    return import('../embedded/attach.js').then((m) => m.startEmbeddedForAgent(config, log, io, hooks));
+  }
   const apiKey = config.dbtune.api_key ?? '';
   const databaseId = config.dbtune.database_id ?? '';
   registerSecret(apiKey);

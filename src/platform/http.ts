@@ -4,10 +4,10 @@
  * dead endpoint cannot stall the caller for the ≈13.5 min the Go retry budget allows.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { got, type RequestError } from 'got';
 import { scrub, type Logger } from '../log.js';
 import type { ProxyAgents } from '../net/proxy.js';
 import { PlatformError, bodyExcerpt, type PlatformErrorReason } from './platform-error.js';
+import { exchange } from './request.js';
 
 export interface RetrySettings {
   /** First backoff (Go RetryWaitMin, 1 s); doubles per attempt. */
@@ -216,22 +216,19 @@ async function attemptOnce(
   signal: AbortSignal,
 ): Promise<Attempt & { code?: string }> {
   try {
-    const res = await got(spec.url, {
+    const res = await exchange({
       method: spec.method,
+      url: spec.url,
       headers: spec.headers,
-      ...(spec.body ? { body: spec.body } : {}),
-      timeout: { request: t.settings.attemptTimeoutMs },
-      retry: { limit: 0 },
-      throwHttpErrors: false,
-      responseType: 'buffer',
+      body: spec.body,
+      timeoutMs: t.settings.attemptTimeoutMs,
       signal,
       ...(t.agent ? { agent: t.agent } : {}),
     });
-    const retryAfter = res.headers['retry-after'];
-    return { status: res.statusCode, body: res.body, retryAfter };
+    return { status: res.status, body: res.body, retryAfter: res.retryAfter };
   } catch (err) {
-    // Keep only code and message: a got error carries the request options, headers included.
-    const e = err as Partial<RequestError>;
+    // Keep only code and message (never the request options, which carry the API key header).
+    const e = err as { code?: unknown; message?: unknown };
     const code = typeof e.code === 'string' ? e.code : undefined;
     const message = t.redact(scrub(typeof e.message === 'string' ? e.message : String(err)));
     return { error: code ? `${code}: ${message}` : message, ...(code ? { code } : {}) };

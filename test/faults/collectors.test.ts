@@ -41,6 +41,7 @@ const throwingCollector: CollectorDefinition = {
   name: 'fault_throw',
   docs: 'test/faults/collectors.test.ts',
   intervalSeconds: 1,
+  cost: { weight: 'light' },
   create: () => ({
     collect() {
       calls.throw++;
@@ -57,6 +58,7 @@ const hangingCollector: CollectorDefinition = {
   name: 'fault_hang',
   docs: 'test/faults/collectors.test.ts',
   intervalSeconds: 1,
+  cost: { weight: 'light' },
   create: () => ({
     collect() {
       calls.hang++;
