@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createLocalRestart, type CommandResult } from '../../src/apply/restart-local.js';
+import { createLocalRestart, type CommandResult } from '../../adapters/local/restart.js';
 
 const root = new URL('../../', import.meta.url);
 const read = (p: string) => readFileSync(new URL(p, root), 'utf8');
