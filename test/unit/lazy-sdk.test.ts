@@ -37,7 +37,7 @@ function moduleGraph(extra: string[] = []): string[] {
       '--import',
       'tsx',
       '--import',
-      path.join(fixtures, 'register.mjs'),
+      path.join(fixtures, 'register.js'),
       path.join(fixtures, 'local-path.ts'),
       ...extra,
     ],
