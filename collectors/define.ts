@@ -12,7 +12,7 @@
  * This was chosen over `to_jsonb(v)->>'col'` projections, which build a jsonb document per row on
  * the watched server (measured on PG17, mean execution time over 300 calls, pg_stat_statements:
  * pg_stat_io 0.08 ms with `SELECT *` vs 2.1 ms with to_jsonb; pg_type 4.4 ms vs 28.7 ms — the kind
- * of cost peer-survey §10 asks us not to impose) and turn every value into text, losing the types
+ * of cost an agent must not impose on the server it watches) and turn every value into text, losing the types
  * the wire format needs (int8 vs float, xid as string, interval as µs).
  */
 import { z } from 'zod';

@@ -136,7 +136,7 @@ const binCache = new Map<number, string>();
 /**
  * The bin directory for a major. When the checkout lives somewhere the `postgres` user cannot
  * traverse (e.g. /root), the package's native/ folder is copied once, links preserved, to a
- * world-readable temp folder (dependencies.md, pitfall 3).
+ * world-readable temp folder (PostgreSQL must run as `postgres`, which cannot read under /root).
  */
 export function binDirFor(major: number): string {
   const cached = binCache.get(major);
