@@ -209,7 +209,7 @@ export interface Rendered {
 /** `helm template <release> <chartDir> --namespace <ns> -f overrides` for the supported subset. */
 export function renderChart(
   chartDir: string,
-  opts: { release?: string; namespace?: string; values?: Record<string, unknown> } = {},
+  opts: { release?: string; namespace?: string; service?: string; values?: Record<string, unknown> } = {},
 ): Rendered {
   const chart = YAML.parse(readFileSync(path.join(chartDir, 'Chart.yaml'), 'utf8')) as Record<
     string,
@@ -218,7 +218,11 @@ export function renderChart(
   const defaults = YAML.parse(readFileSync(path.join(chartDir, 'values.yaml'), 'utf8')) as unknown;
   const dot = {
     Values: merge(defaults, opts.values ?? {}),
-    Release: { Name: opts.release ?? 'dbtune', Namespace: opts.namespace ?? 'default', Service: 'Helm' },
+    Release: {
+      Name: opts.release ?? 'dbtune',
+      Namespace: opts.namespace ?? 'default',
+      Service: opts.service ?? 'Helm',
+    },
     Chart: { Name: chart.name, Version: chart.version, AppVersion: chart.appVersion },
   };
   const scope: Scope = { defines: new Map() };

@@ -37,6 +37,7 @@ export function renderManifest(root: string, spec: ManifestSpec): string {
   const { files } = renderChart(path.join(root, 'deploy/helm/dbtune-agent'), {
     release: 'dbtune-agent',
     namespace,
+    service: 'kubectl', // app.kubernetes.io/managed-by
     values: spec.values,
   });
   const head = [
