@@ -2,7 +2,7 @@
  * Helpers that make a simple catalog collector a declaration: docs link, row columns, SQL.
  *
  * Missing columns. The Go agent scans `SELECT *` into a struct by column name, ignoring extra
- * columns and leaving absent ones null (facts §3.2), so a view that gains or loses columns
+ * columns and leaving absent ones null (docs/PROTOCOL.md §3.2), so a view that gains or loses columns
  * between majors never breaks collection. `defineRowsCollector` does the same on the client: each
  * row is projected onto the declared `columns` in declaration order (the Go struct's field order),
  * a column the server did not return becomes `null`, and undeclared columns are dropped. The SQL
@@ -128,10 +128,10 @@ export function defineRowsCollector<C extends Columns>(
   };
 }
 
-/** `nspname` filter for user schemas, as the Go agent uses it (facts §3.3). */
+/** `nspname` filter for user schemas, as the Go agent uses it (docs/PROTOCOL.md §3.3). */
 export const USER_SCHEMAS = `NOT IN ('pg_catalog', 'information_schema', 'pg_toast')`;
 
-/** The typed extra of the top-N collectors (pg_stat_user_tables, pg_stat_user_indexes; facts §6.2). */
+/** The typed extra of the top-N collectors (pg_stat_user_tables, pg_stat_user_indexes; docs/PROTOCOL.md §6.2). */
 export const categoryLimitOptions = z.object({
   /** Rows per category; 0 = no limit. */
   category_limit: z.number().int().min(0).default(200),
@@ -139,7 +139,7 @@ export const categoryLimitOptions = z.object({
 export type CategoryLimitOptions = z.infer<typeof categoryLimitOptions>;
 
 /**
- * A top-N-per-category collector (facts §3.3): the SQL takes the per-category limit as `$1`
+ * A top-N-per-category collector (docs/PROTOCOL.md §3.3): the SQL takes the per-category limit as `$1`
  * (NULL = no limit) and returns the UNION of the categories' top rows.
  */
 export function defineCategoryCollector(spec: {
