@@ -1,5 +1,5 @@
 /**
- * Registry contract (STYLE.md): the registry lists every adapter id exactly once, alphabetically;
+ * Registry contract (docs/STYLE.md): the registry lists every adapter id exactly once, alphabetically;
  * every adapter folder is registered with a loader and follows the common file layout; every loader
  * resolves to a module of the same id; flags and sections are unique and sections exist in the
  * configuration schema.

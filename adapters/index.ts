@@ -1,5 +1,5 @@
 /**
- * Adapter registry: id → metadata and a lazy loader. Detection order is data (facts §7.0), not an
+ * Adapter registry: id → metadata and a lazy loader. Detection order is data (docs/ADAPTERS.md §1), not an
  * if/else chain. Modules are imported only when selected, so an agent running `--local` never
  * loads a cloud SDK. An entry without `load` is an adapter that is not built yet; selecting it is
  * a usage error (exit 2).
@@ -112,7 +112,7 @@ export const ADAPTERS: readonly AdapterEntry[] = [
   },
 ];
 
-/** Auto-detection from env (facts §7.0): first match wins; RDS and Aurora share env vars. */
+/** Auto-detection from env (docs/ADAPTERS.md §1): first match wins; RDS and Aurora share env vars. */
 export const ENV_DETECTION_ORDER: readonly AdapterId[] = [
   'aiven',
   'azure-flex',

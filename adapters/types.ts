@@ -1,5 +1,5 @@
 /**
- * The adapter contract (ARCHITECTURE.md "Adapter module"). An adapter owns only its platform's
+ * The adapter contract (docs/ARCHITECTURE.md "Adapter module"). An adapter owns only its platform's
  * verbs; scheduling, timeouts, crash isolation, health gating and error reporting live in src/agent.
  */
 import type { Db } from '../src/pg/pool.js';

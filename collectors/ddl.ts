@@ -1,6 +1,6 @@
 // https://www.postgresql.org/docs/current/functions-info.html#FUNCTIONS-INFO-CATALOG
 /**
- * ddl: a pg_dump-like schema script of the user schemas (facts §3.10), sent as `{ddl, ddl_hash}`
+ * ddl: a pg_dump-like schema script of the user schemas (docs/PROTOCOL.md §3.10), sent as `{ddl, ddl_hash}`
  * (SHA-256 hex of the script).
  *
  * Order: extensions, schemas, types (enums, ranges, domains, composites), sequences, tables and

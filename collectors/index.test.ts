@@ -21,7 +21,7 @@ function namesFromFolder(): string[] {
     .sort();
 }
 
-// facts §3.3: default interval (s), minimum major, skipUnchanged — for every collector.
+// docs/PROTOCOL.md §3.3: default interval (s), minimum major, skipUnchanged — for every collector.
 const EXPECTED: Record<string, [interval: number, min: number | undefined, skip: boolean | undefined]> = {
   autovacuum_count: [5, undefined, false],
   database_connections: [5, undefined, false],
@@ -86,7 +86,7 @@ describe('collector registry', () => {
     }
   });
 
-  it('matches the default intervals, version gates and de-duplication of facts §3.3', () => {
+  it('matches the default intervals, version gates and de-duplication of docs/PROTOCOL.md §3.3', () => {
     expect(Object.keys(EXPECTED).sort()).toEqual(Object.keys(COLLECTORS).sort());
     for (const [name, [interval, min, skip]] of Object.entries(EXPECTED)) {
       const def = COLLECTORS[name]!;

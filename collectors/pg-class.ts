@@ -1,6 +1,6 @@
 // https://www.postgresql.org/docs/current/catalog-pg-class.html
 /**
- * pg_class for user relations, in three phases (facts §3.7):
+ * pg_class for user relations, in three phases (docs/PROTOCOL.md §3.7):
  * 1. backfill: tables, indexes and matviews ordered by (schema, name), one page of
  *    `backfill_batch_size` per tick until a page comes back empty;
  * 2. delta: tables vacuumed or analyzed since the previous poll (server clock, so agent clock skew
@@ -160,7 +160,7 @@ export const pgClass: CollectorDefinition<PgClassOptions> = {
   docs: 'https://www.postgresql.org/docs/current/catalog-pg-class.html',
   intervalSeconds: 60,
   cost: { weight: 'moderate' },
-  // In the bootstrap set of facts §2.4.
+  // In the bootstrap set of docs/PROTOCOL.md §2.4.
   bootstrap: true,
   configurable: true,
   optionsSchema: pgClassOptions,

@@ -1,5 +1,5 @@
 /**
- * The catalog collector contract (ARCHITECTURE.md "Catalog collector").
+ * The catalog collector contract (docs/ARCHITECTURE.md "Catalog collector").
  *
  * A collector file declares its endpoint name, interval, version gate and SQL; the generic runner
  * (src/agent) schedules, times out, health-gates, de-duplicates (skipUnchanged) and sends.

@@ -1,5 +1,5 @@
 /**
- * `--docker`: PostgreSQL in a Docker container (facts §7.2). Container metrics, system info and the
+ * `--docker`: PostgreSQL in a Docker container (docs/ADAPTERS.md §3). Container metrics, system info and the
  * memory guardrail come from the Docker Engine API; configuration is applied with ALTER SYSTEM and
  * the container is restarted through the engine when a knob needs it.
  */

@@ -1,5 +1,5 @@
 /**
- * `--local`: a self-hosted PostgreSQL on this host (facts §7.1), and the fallback when no other
+ * `--local`: a self-hosted PostgreSQL on this host (docs/ADAPTERS.md §2), and the fallback when no other
  * adapter is configured. Host metrics via systeminformation; memory guardrail from the cgroup when
  * the agent runs in a container with a limit, else from the host.
  */

@@ -1,5 +1,5 @@
 /**
- * pg_stat_statements: per-statement execution statistics with deltas (facts §3.4).
+ * pg_stat_statements: per-statement execution statistics with deltas (docs/PROTOCOL.md §3.4).
  * https://www.postgresql.org/docs/current/pgstatstatements.html
  *
  * Each tick reads the extension version; a change rebuilds the query and drops the previous

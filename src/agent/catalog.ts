@@ -1,5 +1,5 @@
 /**
- * Catalog collector scheduling (facts §2.4, §3.2): version gating, the bootstrap set run once
+ * Catalog collector scheduling (docs/PROTOCOL.md §2.4, §3.2): version gating, the bootstrap set run once
  * (one at a time, starts at least 200 ms apart) before steady state, staggered tickers,
  * skip-unchanged with a forced send every 30th unchanged round, error reporting as `<name>_error`.
  * Before a collector runs, its declared cost model decides whether the last reading stands in for

@@ -108,7 +108,7 @@ export class CommonAgent {
   }
 
   /**
-   * The config task (facts §2.2): read the active config, fetch the proposal BEFORE sending (after a
+   * The config task (docs/PROTOCOL.md §2.2): read the active config, fetch the proposal BEFORE sending (after a
    * failover the baseline must be applied first), apply it, then send the active config — the
    * pre-apply one when the apply failed.
    */
@@ -257,7 +257,7 @@ export class CommonAgent {
   }
 }
 
-/** Heartbeat payload (facts §1.4). */
+/** Heartbeat payload (docs/PROTOCOL.md §1.4). */
 export function buildHeartbeat(config: Config, agentVersion: string, startTime: Date): HeartbeatPayload {
   return {
     agent_version: agentVersion,

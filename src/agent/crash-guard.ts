@@ -2,7 +2,7 @@
  * Crash isolation. Every task and collector runs through `CrashGuard.run`: a throw, a rejection or
  * a hang past its deadline is contained here and never reaches the event loop.
  *
- * Failures are split in two, as the Go agent splits errors from panics (facts §2.6):
+ * Failures are split in two, as the Go agent splits errors from panics (docs/PROTOCOL.md §2.6):
  * - expected failures (a database error with a SQLSTATE, an unreachable database or platform,
  *   a typed AgentError) are returned to the caller, which logs or reports them as usual;
  * - anything else (a programming error, a hang) is a "panic": counted per name and reported to the

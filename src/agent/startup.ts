@@ -1,5 +1,5 @@
 /**
- * Startup checks (facts §2.8), skipped with `disable_checks`: the database answers, the
+ * Startup checks (docs/PROTOCOL.md §2.8), skipped with `disable_checks`: the database answers, the
  * pg_stat_statements view is readable in schema public, and the platform accepts a heartbeat.
  * Each failure says what to fix.
  */

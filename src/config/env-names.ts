@@ -1,5 +1,5 @@
 /**
- * Env var names per config key: exactly the Go agent's (facts §6.1, §6.3, §7.0), plus ours.
+ * Env var names per config key: exactly the Go agent's (docs/PROTOCOL.md §6.1, §6.3, docs/ADAPTERS.md §1), plus ours.
  * `names` are tried in order (the DBT_ form, then a plain fallback such as AWS_REGION); `aliases`
  * are the Go agent's misspelled or wrongly documented names, accepted with a deprecation warning.
  */
@@ -104,7 +104,7 @@ export const IGNORED_ENV: Readonly<Record<string, string>> = {
 export const COLLECTOR_ENV_PREFIX = 'DBT_COLLECTOR_';
 export const COLLECTOR_STRICT_ENV = 'DBT_COLLECTOR_STRICT_ENV';
 
-/** `DBT_COLLECTOR_<NAME>_<FIELD>` (facts §6.2). */
+/** `DBT_COLLECTOR_<NAME>_<FIELD>` (docs/PROTOCOL.md §6.2). */
 export function collectorEnvName(collector: string, field: string): string {
   return `${COLLECTOR_ENV_PREFIX}${collector.toUpperCase()}_${field.toUpperCase()}`;
 }

@@ -1,5 +1,5 @@
 /**
- * Adapter sections (facts §6.3), with the Go agent's exact YAML keys. Required-ness depends on
+ * Adapter sections (docs/PROTOCOL.md §6.3), with the Go agent's exact YAML keys. Required-ness depends on
  * which adapter runs, so it is checked by the adapter at creation, not here: every key defaults
  * to empty and a section may be absent.
  */

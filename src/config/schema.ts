@@ -1,5 +1,5 @@
 /**
- * The one configuration schema (facts §6.1, §6.3, plus our additions). YAML key names are kept as
+ * The one configuration schema (docs/PROTOCOL.md §6.1, §6.3, plus our additions). YAML key names are kept as
  * property names, so `config.rds['AWS_REGION']` reads exactly like the file. Every key has a
  * description and a default; env names live in env.ts, keyed by the same dot paths, and a test
  * checks that the two cover the same keys.

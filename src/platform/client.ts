@@ -1,5 +1,5 @@
 /**
- * The DBtune platform API client (facts §1). Endpoints, methods, headers, gzip and accepted status
+ * The DBtune platform API client (docs/PROTOCOL.md §1). Endpoints, methods, headers, gzip and accepted status
  * codes follow the Go agent exactly (§1.3); unlike the Go agent every call has an overall deadline.
  */
 import { promisify } from 'node:util';

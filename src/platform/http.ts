@@ -1,5 +1,5 @@
 /**
- * One platform HTTP call with the Go agent's retry policy (facts §1.2, hashicorp/go-retryablehttp
+ * One platform HTTP call with the Go agent's retry policy (docs/PROTOCOL.md §1.2, hashicorp/go-retryablehttp
  * DefaultRetryPolicy/DefaultBackoff) plus what the Go agent lacks: an overall deadline per call, so a
  * dead endpoint cannot stall the caller for the ≈13.5 min the Go retry budget allows.
  */

@@ -8,7 +8,7 @@ export interface PlatformErrorDetails {
   method: string;
   /** HTTP status of the last response, when one arrived. */
   status?: number | undefined;
-  /** At most 4 KiB of the last response body (facts §1.3), redacted. */
+  /** At most 4 KiB of the last response body (docs/PROTOCOL.md §1.3), redacted. */
   bodyExcerpt?: string | undefined;
   /** Attempts made, including the failed one. */
   attempts: number;

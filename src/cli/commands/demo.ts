@@ -5,6 +5,7 @@
  * 1 on failure, 2 on bad flags.
  */
 import { randomInt } from 'node:crypto';
+import { resolveBinaryPackage } from '../../embedded/cluster.js';
 import { resolveDemoOptions, type DemoFlags } from '../../embedded/demo/options.js';
 import { runDemo } from '../../embedded/demo/run-demo.js';
 import type { Io } from '../program.js';
@@ -16,6 +17,9 @@ export const EXIT_SIGTERM = 143;
 
 export async function demoCommand(flags: DemoFlags, io: Io): Promise<number> {
   const options = resolveDemoOptions(flags, io.cwd, () => randomInt(0, 2 ** 31 - 1));
+  // Before anything starts: an install without devDependencies has no PostgreSQL binaries, and
+  // the error says which package to add.
+  resolveBinaryPackage(options.pgMajor);
   const controller = new AbortController();
   let received: NodeJS.Signals | undefined;
   // Installed before anything starts: from here on a signal means "clean up and exit", never an
