@@ -1,5 +1,5 @@
 /**
- * The active configuration as the platform expects it from Aiven (facts §7.5): pg_settings, with
+ * The active configuration as the platform expects it from Aiven (docs/ADAPTERS.md §6): pg_settings, with
  * `work_mem` in MB and a first row `shared_buffers_percentage` from the service's user_config
  * (Aiven's default, 20, when it was never set), so the platform proposes in the names Aiven takes.
  */

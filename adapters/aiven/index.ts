@@ -1,5 +1,5 @@
 /**
- * `--aiven`: Aiven for PostgreSQL (facts §7.5). Settings go into the service's `user_config` through
+ * `--aiven`: Aiven for PostgreSQL (docs/ADAPTERS.md §6). Settings go into the service's `user_config` through
  * the Aiven API; hardware metrics and the memory guardrail come from the service metrics.
  */
 import { createApplyEngine } from '../../src/apply/index.js';

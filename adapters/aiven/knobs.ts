@@ -1,6 +1,6 @@
 /**
  * The knobs this agent changes on Aiven and where each goes in the service's `user_config`
- * (facts §7.5; Aiven's PostgreSQL advanced parameters: https://aiven.io/docs/products/postgresql/reference/advanced-params).
+ * (docs/ADAPTERS.md §6; Aiven's PostgreSQL advanced parameters: https://aiven.io/docs/products/postgresql/reference/advanced-params).
  * - `shared_buffers` is set through `user_config.shared_buffers_percentage` (20–60 % of the node's
  *   memory; Aiven restarts PostgreSQL to change it);
  * - `work_mem` through `user_config.work_mem`, in whole MB (1–1024);

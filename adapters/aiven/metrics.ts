@@ -1,5 +1,5 @@
 /**
- * Aiven service metrics (facts §7.5): `ServiceMetricsFetch` for the last hour returns one data table
+ * Aiven service metrics (docs/ADAPTERS.md §6): `ServiceMetricsFetch` for the last hour returns one data table
  * per metric; the value is the newest row's column whose label contains "(master)". Mapping:
  * cpu_usage → node_cpu_usage, disk_usage → node_disk_used_percentage, diskio_read/diskio_writes →
  * node_disk_iops_read/_write (+ _total), load_average → node_load_average, mem_available →

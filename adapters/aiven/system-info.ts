@@ -1,5 +1,5 @@
 /**
- * System info for an Aiven service (facts §7.5): the database part, node_cpu_count and
+ * System info for an Aiven service (docs/ADAPTERS.md §6): the database part, node_cpu_count and
  * node_memory_total (node_memory_mb × 1 MiB) from the service. All-or-nothing.
  */
 import type { Db } from '../../src/pg/pool.js';

@@ -1,5 +1,5 @@
 /**
- * `--azure-flex`: Azure Database for PostgreSQL Flexible Server (facts §7.6). Server parameters are
+ * `--azure-flex`: Azure Database for PostgreSQL Flexible Server (docs/ADAPTERS.md §7). Server parameters are
  * changed through Resource Manager (the apply engine over the Azure configurations backend), system
  * info comes from the server's SKU, metrics and the memory guardrail from Azure Monitor; credentials
  * from DefaultAzureCredential only. With `auth_method: entra` the database password is an Entra token.

@@ -1,5 +1,5 @@
 /**
- * `--cloudsql`: Google Cloud SQL for PostgreSQL (facts §7.4). Settings are database flags patched
+ * `--cloudsql`: Google Cloud SQL for PostgreSQL (docs/ADAPTERS.md §5). Settings are database flags patched
  * through the SQL Admin API; hardware metrics, system info and the memory guardrail come from Cloud
  * Monitoring. Credentials: Application Default Credentials only.
  */

@@ -1,5 +1,5 @@
 /**
- * The `hardware` collector and the guardrail reading from Cloud Monitoring (facts §7.4, §5).
+ * The `hardware` collector and the guardrail reading from Cloud Monitoring (docs/ADAPTERS.md §5, docs/PROTOCOL.md §5).
  * Mapping: node_cpu_usage = cpu/utilization × 100; node_disk_iops_* = disk ops per 60 s sample / 60
  * (and their running totals node_disk_io_ops_*); node_disk_size = disk/quota;
  * node_disk_used_percentage = disk/utilization × 100; node_net_*_count = bytes per sample;

@@ -1,5 +1,5 @@
 /**
- * System info for a Cloud SQL instance (facts §7.4): the database part, node_cpu_count =
+ * System info for a Cloud SQL instance (docs/ADAPTERS.md §5): the database part, node_cpu_count =
  * cpu/reserved_cores (truncated), node_memory_total = memory/quota, from Cloud Monitoring, and the
  * instance's database version from the SQL Admin API. All-or-nothing: a missing reading fails the
  * whole call, because a partial system info looks to the platform like a hardware change.
