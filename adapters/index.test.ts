@@ -47,7 +47,7 @@ describe('adapter registry', () => {
       expect(existsSync(path.join(dir, folder, file)), `${folder}/${file}`).toBe(true);
     }
     for (const entry of ADAPTERS.filter((a) => (a.folder ?? a.id) === folder)) {
-      const module = await entry.load!();
+      const module = await entry.load();
       expect(module.id).toBe(entry.id);
       expect(typeof module.create).toBe('function');
     }

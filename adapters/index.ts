@@ -1,8 +1,7 @@
 /**
  * Adapter registry: id → metadata and a lazy loader. Detection order is data (docs/ADAPTERS.md §1), not an
  * if/else chain. Modules are imported only when selected, so an agent running `--local` never
- * loads a cloud SDK. An entry without `load` is an adapter that is not built yet; selecting it is
- * a usage error (exit 2).
+ * loads a cloud SDK.
  */
 import type { AdapterId, AdapterModule } from './types.js';
 
@@ -16,7 +15,7 @@ export interface AdapterEntry {
   readonly description: string;
   /** The folder under adapters/ holding the module when it is not the id (aurora lives in rds/). */
   readonly folder?: string;
-  readonly load?: () => Promise<AdapterModule>;
+  readonly load: () => Promise<AdapterModule>;
 }
 
 const RDS_ENV = [

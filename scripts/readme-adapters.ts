@@ -12,9 +12,9 @@ export const BEGIN =
 export const END = '<!-- adapters:end -->';
 
 export function adapterTable(entries: readonly AdapterEntry[]): string {
-  const rows = entries
-    .filter((a) => a.load)
-    .map((a) => `| \`${a.flag}\` | ${a.description} | [adapters/${a.id}](adapters/${a.id}/README.md) |`);
+  const rows = entries.map(
+    (a) => `| \`${a.flag}\` | ${a.description} | [adapters/${a.id}](adapters/${a.id}/README.md) |`,
+  );
   return [BEGIN, '| flag | for | details |', '|---|---|---|', ...rows, END].join('\n');
 }
 

@@ -6,11 +6,16 @@
 const fs = require('node:fs');
 const v8 = require('node:v8');
 
-setTimeout(() => {
-  const spaces = Object.fromEntries(v8.getHeapSpaceStatistics().map((s) => [s.space_name, s.space_used_size]));
-  const modules = Object.keys(require.cache);
-  fs.writeFileSync(
-    process.env.PROBE_OUT,
-    JSON.stringify({ memory: process.memoryUsage(), heap: v8.getHeapStatistics(), spaces, modules }),
-  );
-}, Number(process.env.PROBE_AFTER_MS ?? 30000)).unref();
+setTimeout(
+  () => {
+    const spaces = Object.fromEntries(
+      v8.getHeapSpaceStatistics().map((s) => [s.space_name, s.space_used_size]),
+    );
+    const modules = Object.keys(require.cache);
+    fs.writeFileSync(
+      process.env.PROBE_OUT,
+      JSON.stringify({ memory: process.memoryUsage(), heap: v8.getHeapStatistics(), spaces, modules }),
+    );
+  },
+  Number(process.env.PROBE_AFTER_MS ?? 30000),
+).unref();

@@ -64,12 +64,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .exitOverride()
     .showHelpAfterError('(run dbtune-agent --help for usage)');
 
-  // Help lists the adapters built in this version (a registry entry with `load`); the others stay
-  // accepted but hidden, so selecting one still exits 2 saying it is not available.
-  for (const a of ADAPTERS) {
-    const option = new Option(a.flag, `use the ${a.id} adapter: ${a.description}`);
-    program.addOption(a.load ? option : option.hideHelp());
-  }
+  for (const a of ADAPTERS) program.option(a.flag, `use the ${a.id} adapter: ${a.description}`);
   program
     .option(
       '-c, --config <path>',

@@ -143,7 +143,7 @@ describe(`aurora adapter (AWS simulation, PostgreSQL ${major})`, () => {
   it('is registered as --aurora over the rds folder and disables the WAL collectors', async () => {
     const entry = ADAPTERS.find((a) => a.id === 'aurora')!;
     expect(entry).toMatchObject({ flag: '--aurora', section: 'rds-aurora', folder: 'rds' });
-    expect((await entry.load!()).id).toBe('aurora');
+    expect((await entry.load()).id).toBe('aurora');
     const a = await adapter('serverless-writer');
     try {
       expect(a.id).toBe('aurora');

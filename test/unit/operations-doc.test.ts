@@ -24,7 +24,9 @@ const code = ['src', 'adapters', 'collectors', 'guardrails']
   .join('\n');
 
 const doc = readFileSync(path.join(root, 'docs/OPERATIONS.md'), 'utf8');
-const logs = doc.slice(doc.indexOf('## Logs'));
+const logsStart = doc.indexOf('## Logs');
+const logsEnd = doc.indexOf('\n## ', logsStart + 1);
+const logs = doc.slice(logsStart, logsEnd < 0 ? undefined : logsEnd);
 /** The quoted messages of the table's "messages" column (a trailing … marks a prefix). */
 const messages = logs
   .split('\n')
