@@ -25,6 +25,7 @@ import {
 import type { RdsSettings } from './config.js';
 import { awsCallError } from './aws-errors.js';
 import { describeInstanceTypeInWorker } from './ec2-worker.js';
+import { awsProxyOptions, awsProxyUrl } from './proxy.js';
 
 export type GroupKind = 'instance' | 'cluster';
 
@@ -75,9 +76,9 @@ export function createAwsApi(settings: RdsSettings): AwsApi {
     region: settings.region,
     ...(settings.credentials ? { credentials: settings.credentials } : {}),
   };
-  const rds = new RDSClient(base);
-  const cloudwatch = new CloudWatchClient(base);
-  const pi = new PIClient(base);
+  const rds = new RDSClient({ ...base, ...awsProxyOptions('rds', settings.region) });
+  const cloudwatch = new CloudWatchClient({ ...base, ...awsProxyOptions('cloudwatch', settings.region) });
+  const pi = new PIClient({ ...base, ...awsProxyOptions('pi', settings.region) });
   // Every call goes through `call`, so an SDK error becomes one that names the IAM action.
   const call = async <T>(iamAction: string, run: () => Promise<T>): Promise<T> => {
     try {
@@ -104,7 +105,9 @@ export function createAwsApi(settings: RdsSettings): AwsApi {
       }),
     // In a worker: see ec2-worker.ts for why.
     instanceType: (type, abortSignal) =>
-      call('ec2:DescribeInstanceTypes', () => describeInstanceTypeInWorker(base, type, abortSignal)),
+      call('ec2:DescribeInstanceTypes', () =>
+        describeInstanceTypeInWorker(base, type, abortSignal, awsProxyUrl('ec2', settings.region)),
+      ),
     parameters: (kind, group, abortSignal) =>
       call(kind === 'instance' ? 'rds:DescribeDBParameters' : 'rds:DescribeDBClusterParameters', async () => {
         const all: Parameter[] = [];

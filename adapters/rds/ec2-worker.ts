@@ -5,7 +5,8 @@
  * clients: RSS 69 → 126 MB after `import('@aws-sdk/client-ec2')`), for one call per instance class.
  * A worker's isolate, with everything it loaded, is freed when the worker exits (same measurement:
  * RSS 63.5 → 67.7 MB after one call in a worker). The worker runs the same SDK client with the same settings (region,
- * static credentials or the default chain, AWS_ENDPOINT_URL*, retry mode from the environment).
+ * static credentials or the default chain, AWS_ENDPOINT_URL*, retry mode from the environment, and
+ * the proxy chosen for the EC2 endpoint).
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
@@ -30,7 +31,14 @@ interface WorkerReply {
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { EC2Client, DescribeInstanceTypesCommand } = require(workerData.module);
-const client = new EC2Client(workerData.config);
+const config = { ...workerData.config };
+if (workerData.proxy) {
+  const { HttpProxyAgent, HttpsProxyAgent } = require(workerData.hpagent);
+  const { NodeHttpHandler } = require(workerData.httpHandler);
+  const agent = { proxy: workerData.proxy, keepAlive: false };
+  config.requestHandler = new NodeHttpHandler({ httpAgent: new HttpProxyAgent(agent), httpsAgent: new HttpsProxyAgent(agent) });
+}
+const client = new EC2Client(config);
 client
   .send(new DescribeInstanceTypesCommand({ InstanceTypes: [workerData.type] }))
   .then((out) => {
@@ -44,7 +52,10 @@ client
   .finally(() => client.destroy());
 `;
 
-const EC2_MODULE = createRequire(import.meta.url).resolve('@aws-sdk/client-ec2');
+const resolve = createRequire(import.meta.url).resolve;
+const EC2_MODULE = resolve('@aws-sdk/client-ec2');
+const HPAGENT_MODULE = resolve('hpagent');
+const HTTP_HANDLER_MODULE = resolve('@smithy/node-http-handler');
 
 /** An SDK-shaped error (name, Code, $metadata) from the worker's reply. */
 function sdkError(r: WorkerReply): Error {
@@ -62,12 +73,21 @@ export function describeInstanceTypeInWorker(
   config: { region: string; credentials?: { accessKeyId: string; secretAccessKey: string } },
   type: string,
   signal: AbortSignal,
+  /** The proxy for the EC2 endpoint (adapters/rds/proxy.ts), undefined for a direct connection. */
+  proxy?: string,
 ): Promise<InstanceTypeSize> {
   return new Promise((resolve, reject) => {
     signal.throwIfAborted();
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { module: EC2_MODULE, config, type },
+      workerData: {
+        module: EC2_MODULE,
+        hpagent: HPAGENT_MODULE,
+        httpHandler: HTTP_HANDLER_MODULE,
+        config,
+        type,
+        proxy,
+      },
     });
     let settled = false;
     const finish = (fn: () => void) => {

@@ -2,7 +2,12 @@
  * Repeated-failure logging: the first failure of a task is a warning (and so reaches the
  * platform's raw logs), identical repeats are debug, and recovery is one info line with the count.
  * A dead endpoint polled every 5 s therefore costs one warning, not 720 an hour.
+ *
+ * While a cluster recovers from a failover (CloudNativePG, Patroni) its adapter's reads fail with a
+ * `FailoverDetectedError` that is not fresh: the failover was already reported once, so those
+ * failures are debug lines and start no streak.
  */
+import { FailoverDetectedError } from '../errors.js';
 import type { Logger } from '../log.js';
 
 interface Streak {
@@ -17,6 +22,10 @@ export class FailureLog {
 
   failed(task: string, err: unknown): void {
     const message = err instanceof Error ? err.message : String(err);
+    if (duringFailoverRecovery(err)) {
+      this.log.debug({ task, err: message }, 'task skipped: failover recovery in progress');
+      return;
+    }
     const s = this.streaks.get(task);
     if (s && s.message === message) {
       s.count++;
@@ -33,4 +42,12 @@ export class FailureLog {
     this.streaks.delete(task);
     this.log.info({ task, failures: s.count, forMs: Date.now() - s.since }, 'task recovered');
   }
+}
+
+/** A non-fresh FailoverDetectedError, itself or as the cause of a wrapping error. */
+function duringFailoverRecovery(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof FailoverDetectedError) return !e.fresh;
+  }
+  return false;
 }

@@ -13,10 +13,10 @@
  * here: Node adds it to the default trust store that the TLS connection inside the tunnel uses.
  *
  * How each client gets a proxy (checked against the pinned versions in package.json):
- * - the platform client (got): `agent: proxyAgentFor(serverUrl)` (src/platform/http.ts).
- * - AWS SDK v3 (RDS, CloudWatch): does NOT read the proxy env vars. Pass
- *   `requestHandler: new NodeHttpHandler({ httpsAgent: proxyAgentFor(endpoint)?.https })`
- *   (`@smithy/node-http-handler`), with the regional endpoint URL as the target.
+ * - the platform client (node:http): `agent: proxyAgentFor(serverUrl)` (src/platform/request.ts).
+ * - AWS SDK v3 (RDS, CloudWatch, PI, EC2): does NOT read the proxy env vars. adapters/rds/proxy.ts
+ *   gives each client a `NodeHttpHandler` (`@smithy/node-http-handler`) with agents of its own
+ *   (`createProxyAgents`) for the proxy chosen for the client's endpoint.
  * - Google (google-gax over gRPC, gaxios for REST and google-auth-library's token requests):
  *   honour `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` by themselves (grpc-js also reads
  *   `grpc_proxy` and `no_grpc_proxy`); nothing to pass.
@@ -82,9 +82,17 @@ export function proxyAgentFor(target: string): ProxyAgents | undefined {
   if (proxy === undefined) return undefined;
   let pair = agents.get(proxy);
   if (!pair) {
-    const common = { proxy, keepAlive: true, maxSockets: 16, maxFreeSockets: 4, scheduling: 'lifo' as const };
-    pair = { http: new HttpProxyAgent(common), https: new HttpsProxyAgent(common) };
+    pair = createProxyAgents(proxy);
     agents.set(proxy, pair);
   }
   return pair;
+}
+
+/**
+ * A pair of agents of its own for one proxy, for a client that destroys its agents when it closes
+ * (the AWS SDK's request handler does) and so must not share the process-wide pair.
+ */
+export function createProxyAgents(proxy: string): ProxyAgents {
+  const common = { proxy, keepAlive: true, maxSockets: 16, maxFreeSockets: 4, scheduling: 'lifo' as const };
+  return { http: new HttpProxyAgent(common), https: new HttpsProxyAgent(common) };
 }
