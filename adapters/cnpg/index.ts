@@ -4,7 +4,12 @@
  * metrics-server and cAdvisor, and a failover (the primary pod changing) pauses applies until the
  * cluster has settled.
  */
-import { createApplyEngine, type EngineTiming } from '../../src/apply/index.js';
+import {
+  createApplyEngine,
+  skippingManaged,
+  withoutManaged,
+  type EngineTiming,
+} from '../../src/apply/index.js';
 import { ConfigError } from '../../src/errors.js';
 import { readActiveConfig } from '../../src/pg/settings.js';
 import type { Adapter, AdapterContext, AdapterModule } from '../types.js';
@@ -15,6 +20,7 @@ import { PrimaryLocator } from './discovery.js';
 import { FailoverWatch } from './failover.js';
 import { loadKubeConfig, SERVICE_ACCOUNT_DIR } from './kube-config.js';
 import { podCadvisorCollector, podGuardrailReader, podHardwareCollector } from './metrics.js';
+import { isOperatorManaged } from './parameters.js';
 import { PodReader } from './pod-reader.js';
 import { cnpgSystemInfo } from './system-info.js';
 
@@ -77,7 +83,11 @@ export async function createCnpgAdapter(
     now: o.now,
     pollIntervalMs: o.pollIntervalMs,
   });
-  const settings = createApplyEngine({ db, backend, config, log, timing: o.engineTiming });
+  const settings = skippingManaged(createApplyEngine({ db, backend, config, log, timing: o.engineTiming }), {
+    isManaged: isOperatorManaged,
+    manager: 'the CloudNativePG operator',
+    log,
+  });
   const collectors = [podHardwareCollector(reader), podCadvisorCollector(reader)];
   const primaryAnswers = async () => {
     try {
@@ -90,7 +100,7 @@ export async function createCnpgAdapter(
   return {
     id: 'cnpg',
     systemInfo: (signal) => cnpgSystemInfo(reader, db, pgVersion, signal),
-    activeConfig: () => readActiveConfig(db),
+    activeConfig: async () => withoutManaged(await readActiveConfig(db), isOperatorManaged),
     settings,
     hardwareCollectors: () => collectors,
     guardrailReading: podGuardrailReader(reader, log),

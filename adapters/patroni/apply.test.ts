@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { patroniValue } from './apply.js';
 import { memberApiBase } from './client.js';
-import { splitManaged, withoutManaged } from './managed.js';
+import { isManaged } from './managed.js';
 import { memberUrl } from './members.js';
 
 describe('patroniValue: base-unit values with their unit spelled out', () => {
@@ -49,31 +49,11 @@ describe('memberApiBase', () => {
   });
 });
 
-describe('managed parameters', () => {
-  it('are split off a proposal and left out of the active config', () => {
-    const { proposal, skipped } = splitManaged({
-      config: [
-        { name: 'max_connections', setting: 500 },
-        { name: 'work_mem', setting: 8192 },
-      ],
-      knobs_overrides: ['max_connections', 'work_mem'],
-      knob_application: 'restart',
-    });
-    expect(skipped).toEqual(['max_connections']);
-    expect(proposal).toEqual({
-      config: [{ name: 'work_mem', setting: 8192 }],
-      knobs_overrides: ['work_mem'],
-      knob_application: 'restart',
-    });
-    const row = (name: string) => ({
-      name,
-      setting: 1,
-      unit: null,
-      vartype: 'integer',
-      context: 'postmaster',
-    });
-    expect(withoutManaged([row('wal_level'), row('shared_buffers'), row('primary_slot_name')])).toEqual([
-      row('shared_buffers'),
-    ]);
+describe('Patroni-managed parameters', () => {
+  it.each(['max_connections', 'wal_level', 'primary_slot_name', ' Hot_Standby '])('%s is managed', (n) => {
+    expect(isManaged(n)).toBe(true);
+  });
+  it.each(['work_mem', 'shared_buffers', 'jit'])('%s is not', (n) => {
+    expect(isManaged(n)).toBe(false);
   });
 });

@@ -6,15 +6,14 @@
  */
 import type { Adapter, AdapterContext, AdapterModule } from '../types.js';
 import { readContainerMemory } from '../../guardrails/index.js';
-import { createApplyEngine, type ApplyEngine } from '../../src/apply/index.js';
+import { createApplyEngine, skippingManaged, withoutManaged } from '../../src/apply/index.js';
 import { ConfigError } from '../../src/errors.js';
 import { readActiveConfig } from '../../src/pg/settings.js';
-import type { Proposal } from '../../src/platform/types.js';
 import { createPatroniBackend } from './apply.js';
 import { createPatroniApi } from './client.js';
 import { patroniSettings } from './config.js';
 import { FailoverTracker } from './failover.js';
-import { splitManaged, withoutManaged } from './managed.js';
+import { isManaged } from './managed.js';
 import { MemberSessions } from './members.js';
 import { hostHardwareCollector } from './metrics.js';
 import { patroniSystemInfo } from './system-info.js';
@@ -90,24 +89,12 @@ export async function createPatroniAdapter(ctx: AdapterContext, opts: PatroniOpt
       activateTimeoutMs: 2 * settleTimeoutMs + 5 * restartTimeoutMs,
     },
   });
-  const skipManaged = (proposal: Proposal): Proposal => {
-    const split = splitManaged(proposal);
-    if (split.skipped.length) {
-      log.warn({ knobs: split.skipped }, 'patroni: Patroni-managed parameters skipped');
-    }
-    return split.proposal;
-  };
-  const settingsEngine: ApplyEngine = {
-    backend: engine.backend,
-    idle: () => engine.idle(),
-    plan: (proposal, signal) => engine.plan(skipManaged(proposal), signal),
-    apply: (proposal, o) => engine.apply(skipManaged(proposal), o),
-  };
+  const settingsEngine = skippingManaged(engine, { isManaged, manager: 'Patroni', log });
   const hardware = hostHardwareCollector();
   return {
     id: 'patroni',
     systemInfo: () => patroniSystemInfo(db, pgVersion),
-    activeConfig: async () => withoutManaged(await readActiveConfig(db)),
+    activeConfig: async () => withoutManaged(await readActiveConfig(db), isManaged),
     settings: settingsEngine,
     hardwareCollectors: () => [hardware],
     guardrailReading: () => readContainerMemory(),

@@ -5,8 +5,6 @@
  * configuration nor changes them: a proposal's managed knobs are skipped, with a warning.
  * https://patroni.readthedocs.io/en/latest/patroni_configuration.html#important-rules
  */
-import type { ConfigRow, Proposal } from '../../src/platform/types.js';
-
 export const PATRONI_MANAGED: ReadonlySet<string> = new Set([
   // Replication and recovery wiring (Patroni writes these per member).
   'hot_standby',
@@ -52,23 +50,4 @@ export const PATRONI_MANAGED: ReadonlySet<string> = new Set([
 
 export function isManaged(name: string): boolean {
   return PATRONI_MANAGED.has(name.trim().toLowerCase());
-}
-
-/** The active configuration without Patroni-managed rows. */
-export function withoutManaged(rows: readonly ConfigRow[]): ConfigRow[] {
-  return rows.filter((r) => !isManaged(r.name));
-}
-
-/** The proposal without its managed knobs, and the names that were dropped. */
-export function splitManaged(proposal: Proposal): { proposal: Proposal; skipped: string[] } {
-  const skipped = proposal.knobs_overrides.filter(isManaged);
-  if (skipped.length === 0) return { proposal, skipped };
-  return {
-    proposal: {
-      ...proposal,
-      knobs_overrides: proposal.knobs_overrides.filter((n) => !isManaged(n)),
-      config: proposal.config.filter((r) => !isManaged(r.name)),
-    },
-    skipped,
-  };
 }

@@ -16,6 +16,8 @@ export type { Activation, PrivilegeGap, RestoreContext, SettingsBackend } from '
 export { createApplyEngine, stepMessage } from './engine.js';
 export type { ApplyEngine, ApplyEngineOptions, EngineConfig, EngineTiming } from './engine.js';
 export { formatPlan } from './format-plan.js';
+export { skippingManaged, splitManaged, withoutManaged } from './managed.js';
+export type { IsManaged } from './managed.js';
 export { formatSetting, parseProposal } from './parse.js';
 export type { ParsedKnob, ParsedProposal } from './parse.js';
 export { ApplyValidationError, planChanges } from './plan.js';

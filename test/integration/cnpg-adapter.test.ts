@@ -157,12 +157,25 @@ describe(`cnpg adapter (Kubernetes API simulation, PostgreSQL ${major})`, () => 
     expect(sim.requests('PATCH')).toHaveLength(0);
   });
 
-  it('refuses operator-managed parameters and restarts that are not allowed, patching nothing', async () => {
+  it('skips operator-managed parameters, applies the rest, and leaves them out of the active config', async () => {
     sim.clearRequests();
     const managed = await create({ DBT_TUNING_ALLOWLIST_ADD: 'log_rotation_age' });
-    await expect(
-      managed.settings.apply(proposal({ log_rotation_age: '2h', work_mem: '16MB' })),
-    ).rejects.toThrow(/log_rotation_age is managed by the CloudNativePG operator/);
+    const result = await managed.settings.apply(proposal({ log_rotation_age: '2h', work_mem: '16MB' }));
+    expect(result.action).toBe('reload');
+    expect(sim.requests('PATCH', CLUSTER_PATH).map((p) => p.body)).toEqual([
+      { spec: { postgresql: { parameters: { work_mem: '16384kB' } } } },
+    ]);
+    expect(await setting('work_mem')).toBe('16384');
+    expect(await setting('log_rotation_age')).not.toBe('120');
+    const active = (await managed.activeConfig(signal())).map((r) => r.name);
+    expect(active).toContain('work_mem');
+    expect(active).not.toContain('log_rotation_age');
+    // Back to the value the rest of this file expects.
+    expect((await managed.settings.apply(proposal({ work_mem: '8MB' }))).action).toBe('reload');
+  });
+
+  it('refuses restarts that are not allowed, patching nothing', async () => {
+    sim.clearRequests();
     const noRestart = await create({ DBT_POSTGRESQL_ALLOW_RESTART: 'false' });
     await expect(noRestart.settings.apply(proposal({ shared_buffers: '256MB' }))).rejects.toBeInstanceOf(
       RestartNotAllowedError,
