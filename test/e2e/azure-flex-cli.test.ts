@@ -12,6 +12,7 @@ import { startAgent, type AgentProcess } from '../harness/agent-process.js';
 import { AzureSim, OSSRDBMS_RESOURCE } from '../harness/azure-sim/index.js';
 import { FakePlatform } from '../harness/fake-platform.js';
 import { startPostgres, type PgCluster } from '../harness/postgres.js';
+import { knobText } from '../../src/agent/knob-text.js';
 
 const SUB = '7d8e9f0a-1b2c-4d3e-8f4a-5b6c7d8e9f0a';
 const ROLE = 'agent_mi';
@@ -92,7 +93,10 @@ describe('agent --azure-flex against the ARM simulation and the fake platform', 
       (l) => l.msg === 'configuration applied' && l.action === 'restart',
       40_000,
     );
-    expect(applied.knobs).toEqual([`shared_buffers=${target}`, 'work_mem=16384']);
+    expect(applied.knobs).toEqual([
+      knobText('shared_buffers', String(target), '8kB'),
+      knobText('work_mem', '16384', 'kB'),
+    ]);
     expect(await setting('shared_buffers')).toBe(String(target));
     expect(await setting('work_mem')).toBe('16384');
     expect(pg.postmasterPid()).not.toBe(pidBefore);

@@ -13,6 +13,7 @@ import { startAgent, type AgentProcess } from '../harness/agent-process.js';
 import { FakePlatform } from '../harness/fake-platform.js';
 import { GcpSim } from '../harness/gcp-sim/index.js';
 import { startPostgres, type PgCluster } from '../harness/postgres.js';
+import { knobText } from '../../src/agent/knob-text.js';
 
 const GIB = 1024 ** 3;
 const M = 'cloudsql.googleapis.com/database/';
@@ -106,7 +107,7 @@ async function runCloudSql(): Promise<void> {
     (l) => l.msg === 'configuration applied' && l.action === 'reload',
     30_000,
   );
-  expect(applied.knobs).toEqual(['work_mem=49152']);
+  expect(applied.knobs).toEqual([knobText('work_mem', '49152', 'kB')]);
   expect(await setting(gcpPg, 'work_mem')).toBe('49152');
   expect(gcp.instance('e2e-project', 'e2e-instance').flags).toEqual([{ name: 'work_mem', value: '49152' }]);
   await gcpPlatform.waitFor(
@@ -167,7 +168,9 @@ async function runAiven(): Promise<void> {
     (l) => l.msg === 'configuration applied' && l.action === 'restart',
     30_000,
   );
-  expect(applied.knobs).toEqual(expect.arrayContaining([`shared_buffers=${(2048 * 1024 * 0.25) / 8}`]));
+  expect(applied.knobs).toEqual(
+    expect.arrayContaining([knobText('shared_buffers', String((2048 * 1024 * 0.25) / 8), '8kB')]),
+  );
   expect(await setting(aivenPg, 'shared_buffers')).toBe(String((2048 * 1024 * 0.25) / 8));
   expect(await setting(aivenPg, 'work_mem')).toBe(String(32 * 1024));
   expect(aivenPg.postmasterPid()).not.toBe(pidBefore);

@@ -16,6 +16,7 @@ import { startAgent, type AgentProcess } from '../harness/agent-process.js';
 import { FakePlatform, type RecordedRequest } from '../harness/fake-platform.js';
 import { K8sSim, type CnpgCluster } from '../harness/k8s-sim/index.js';
 import { startPostgres, type PgCluster } from '../harness/postgres.js';
+import { knobText } from '../../src/agent/knob-text.js';
 
 const GIB = 1024 ** 3;
 const NS = 'db';
@@ -122,7 +123,7 @@ async function runOnce(
     (l) => l.msg === 'configuration applied' && l.action === 'reload',
     30_000,
   );
-  expect(applied.knobs).toEqual([`work_mem=${workMemKb}`]);
+  expect(applied.knobs).toEqual([knobText('work_mem', String(workMemKb), 'kB')]);
   expect(await setting('work_mem')).toBe(String(workMemKb));
   expect(cnpg.parameters.work_mem).toBe(`${workMemKb}kB`);
   const metrics = await waitForRequest(

@@ -8,6 +8,7 @@ import { startAgent, type AgentProcess } from '../harness/agent-process.js';
 import { DockerSim } from '../harness/docker-sim.js';
 import { FakePlatform, type RecordedRequest } from '../harness/fake-platform.js';
 import { startPostgres, type PgCluster } from '../harness/postgres.js';
+import { knobText } from '../../src/agent/knob-text.js';
 
 const NAME = 'pg-e2e';
 const GIB = 1024 ** 3;
@@ -79,7 +80,7 @@ describe('agent --docker against the Engine API simulation and the fake platform
       (l) => l.msg === 'configuration applied' && l.action === 'restart',
       40_000,
     );
-    expect(applied.knobs).toEqual([`shared_buffers=${target}`]);
+    expect(applied.knobs).toEqual([knobText('shared_buffers', String(target), '8kB')]);
     expect(await sharedBuffers()).toBe(String(target));
     expect(pg.postmasterPid()).not.toBe(pidBefore);
     const appliedAt = Date.now();

@@ -13,6 +13,7 @@ import { FakePlatform } from '../harness/fake-platform.js';
 import { PatroniSim } from '../harness/patroni-sim/index.js';
 import { RESTART_TAIL_MS } from '../../adapters/patroni/failover.js';
 import { startReplicatedPair, type ReplicatedPair } from '../harness/patroni-sim/pair.js';
+import { knobText } from '../../src/agent/knob-text.js';
 
 const PASSWORD = 'e2e-rest-api-password';
 
@@ -109,7 +110,10 @@ describe('agent --patroni against the REST simulation (https, basic auth) and th
       40_000,
     );
     const appliedAt = Date.now();
-    expect(applied.knobs).toEqual(['shared_buffers=24576', 'work_mem=6144']);
+    expect(applied.knobs).toEqual([
+      knobText('shared_buffers', '24576', '8kB'),
+      knobText('work_mem', '6144', 'kB'),
+    ]);
     for (const member of ['leader', 'replica'] as const) {
       expect(await setting('shared_buffers', member)).toBe('24576');
       expect(await setting('work_mem', member)).toBe('6144');
