@@ -41,7 +41,12 @@ export default defineConfig({
           },
           testTimeout: 180_000,
           hookTimeout: 120_000,
-          fileParallelism: false,
+          // Most of this suite's wall time is waiting (agent intervals, restarts, platform polls):
+          // serial, it used 8 CPU-minutes in 20 wall-minutes on 2 cores. Three files at a time keep
+          // both cores busy. Every file owns its clusters, ports, temp dirs and process checks
+          // (scoped by port or path), so files do not see each other.
+          fileParallelism: true,
+          maxWorkers: 3,
         },
       },
     ],
