@@ -4,7 +4,7 @@
  * agent uses the same HTTP client either way, so nothing else knows the difference.
  */
 import type { Config } from '../config/index.js';
-import { startEmbeddedForAgent } from '../embedded/attach.js';
+import { startEmbeddedForAgent, type EmbeddedSessionControl } from '../embedded/attach.js';
 import type { Logger } from '../log.js';
 import { registerSecret } from '../log.js';
 import { PlatformClient } from '../platform/client.js';
@@ -17,11 +17,21 @@ export interface ConnectedPlatform {
   forwarder: RawLogForwarder;
   /** For the startup log line (never the key). */
   label: string;
+  /** The embedded platform's tuning session (absent for the SaaS and for `check`). */
+  session?: EmbeddedSessionControl;
   close(): Promise<void>;
 }
 
-export function connectPlatform(config: Config, log: Logger, io: Io): Promise<ConnectedPlatform> {
-  if (config.dbtune.server_url === 'embedded') return startEmbeddedForAgent(config, log, io);
+/**
+ * `purpose: 'check'` never creates a saved embedded session: `check` talks to a throwaway platform.
+ */
+export function connectPlatform(
+  config: Config,
+  log: Logger,
+  io: Io,
+  purpose: 'run' | 'check' = 'run',
+): Promise<ConnectedPlatform> {
+  if (config.dbtune.server_url === 'embedded') return startEmbeddedForAgent(config, log, io, purpose);
   const apiKey = config.dbtune.api_key ?? '';
   const databaseId = config.dbtune.database_id ?? '';
   registerSecret(apiKey);

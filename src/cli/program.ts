@@ -3,7 +3,7 @@
  * effective configuration; `check` runs the startup checks; `demo` tunes a throwaway PostgreSQL
  * with the embedded platform.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { ADAPTERS } from '../../adapters/index.js';
 import type { AdapterId } from '../../adapters/types.js';
 import type { DemoFlags } from '../embedded/demo/options.js';
@@ -108,6 +108,17 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     });
 
   program
+    .command('embedded')
+    .description(
+      "the embedded platform's saved sessions: status (database, progress, reports), report (write report.json and report.html), reset (remove them)",
+    )
+    .addArgument(new Argument('<action>', 'what to do').choices(['status', 'report', 'reset']))
+    .action(async (action: 'status' | 'report' | 'reset') => {
+      const { embeddedCommand } = await import('./commands/embedded.js');
+      setExit(embeddedCommand(action, io));
+    });
+
+  program
     .command('demo')
     .description(
       'start a throwaway PostgreSQL, put a TPC-B load on it, tune it with the embedded platform and report the gain',
@@ -132,9 +143,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--quick', 'a short session: about 2 minutes on 2 cores')
     .option('--keep', 'leave the PostgreSQL running afterwards and print its URL')
     .option('--out <dir>', 'where report.json, report.html and the log go (default: current directory)')
-    .action(async (opts: DemoFlags) => {
+    .action(async (opts: DemoFlags, cmd: Command) => {
       const { demoCommand } = await import('./commands/demo.js');
-      setExit(await demoCommand(opts, io));
+      setExit(await demoCommand(opts, io, globals(cmd)));
     });
 
   return program;

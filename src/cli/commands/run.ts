@@ -32,7 +32,10 @@ export async function runCommand(g: GlobalOptions, io: Io): Promise<number> {
   const { loaded, config, log } = setup(g, io, (line) => sink.forwarder?.push(line));
   const { selection, module } = await resolveAdapter(g, io, loaded, config);
   const stop = shutdownSignal();
-  const platform = await connectPlatform(config, log, io);
+  const platform = await connectPlatform(config, log, io).catch((err: unknown) => {
+    stop.dispose();
+    throw err;
+  });
   sink.forwarder = platform.forwarder;
   const db = createDb({
     connectionUrl: config.postgresql.connection_url,
@@ -92,11 +95,15 @@ export async function runCommand(g: GlobalOptions, io: Io): Promise<number> {
       printPlan: (text) => io.out(`${text}\n`),
     });
     runner.start();
-    await stop.wait;
-    log.info({ signal: stop.received }, 'shutting down');
+    // An embedded session that ends (DBT_EMBEDDED_ON_FINISH=exit) stops the agent like a signal does.
+    const ended = platform.session?.ended ?? new Promise<number>(() => undefined);
+    const sessionCode = await Promise.race([stop.wait.then(() => null), ended]);
+    log.info({ signal: stop.received, sessionEnded: sessionCode !== null }, 'shutting down');
     const finished = await runner.stop(SHUTDOWN_GRACE_MS);
     if (!finished) log.warn('shutdown: some work was still running at the deadline');
-    return EXIT_OK;
+    // Stopped mid-session: the experimental configuration must not outlive the agent.
+    if (sessionCode === null) await platform.session?.restoreOnStop(adapter);
+    return sessionCode ?? EXIT_OK;
   } finally {
     stop.dispose();
     await platform.forwarder.stop();

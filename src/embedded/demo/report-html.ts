@@ -138,8 +138,7 @@ export function renderHtml(r: DemoReport): string {
 <title>dbtune-agent demo report</title><style>${CSS}</style></head><body>
 <h1>dbtune-agent demo: tuning report</h1>
 <p class="muted">PostgreSQL ${escapeHtml(r.pg_version ?? '?')} · ${r.machine.cpus} CPUs, ${gib} GiB memory ·
-${escapeHtml(r.workload.tool)} TPC-B, scale ${r.workload.scale}, ${r.workload.clients} clients ·
-${r.workload.iterations} iterations × ${r.workload.iteration_seconds} s (+${r.workload.warmup_seconds} s warm-up) ·
+${workloadLine(r)} ·
 objective ${escapeHtml(objectiveLabel)} · ${escapeHtml(r.generated_at)} · ${r.wall_seconds} s wall time</p>
 <p class="headline">${headline}</p>
 <h2>${r.objective === 'tps' ? 'TPS' : 'Latency'} per iteration</h2>
@@ -157,6 +156,15 @@ ${diff}</table>
 ${rows}</table>
 </body></html>
 `;
+}
+
+function workloadLine(r: DemoReport): string {
+  const w = r.workload;
+  if (!w) return `the database's own workload, ${r.iterations.length} iterations`;
+  return (
+    `${escapeHtml(w.tool)} TPC-B, scale ${w.scale}, ${w.clients} clients · ` +
+    `${w.iterations} iterations × ${w.iteration_seconds} s (+${w.warmup_seconds} s warm-up)`
+  );
 }
 
 function pct(from: number | null, to: number | null): number | null {

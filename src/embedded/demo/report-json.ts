@@ -25,6 +25,7 @@ export interface DemoReport {
   readonly objective: Objective;
   readonly pg_version: string | null;
   readonly machine: { readonly cpus: number; readonly memory_bytes: number };
+  /** The demo's load generator; null for a session on the user's own database (its own workload). */
   readonly workload: {
     readonly tool: 'pgbench' | 'builtin';
     readonly scale: number;
@@ -33,7 +34,7 @@ export interface DemoReport {
     readonly iteration_seconds: number;
     readonly warmup_seconds: number;
     readonly seed: number;
-  };
+  } | null;
   readonly baseline: Performance;
   readonly best: (Performance & { readonly iteration: number }) | null;
   readonly improvement_pct: number | null;

@@ -104,7 +104,7 @@ describe('report.json', () => {
       work_mem: 'kB',
     });
     expect(r.wall_seconds).toBe(123.5);
-    expect(r.workload.tool).toBe('pgbench');
+    expect(r.workload?.tool).toBe('pgbench');
   });
 
   it('falls back to the host when the platform has no machine facts, and survives a session without best', () => {

@@ -142,6 +142,39 @@ export class Orchestrator {
     return [buildRecommendation(space, pending.config, this.state.knobMeta, this.#active, pending.restart)];
   }
 
+  /**
+   * The agent is stopping (SIGTERM/SIGINT): what it must put back, and the pending iteration rewound
+   * so a resumed session applies and measures it again instead of measuring the restored baseline
+   * under its number. Finished, failed-before-start and not-started sessions need nothing.
+   */
+  stopRestore(): { source: 'baseline' | 'best'; recommendation: unknown } | null {
+    const session = this.#session;
+    const space = this.#space;
+    const pending = this.state.pending;
+    if (!session || !space || this.state.phase === 'done') return null;
+    if (this.state.phase === 'finalising' && this.state.final) {
+      const final = this.state.final;
+      // Every knob listed as an override: the last active config may predate the apply being undone.
+      const rec = buildRecommendation(space, final.config, this.state.knobMeta, null, true);
+      return { source: final.source === 'best' ? 'best' : 'baseline', recommendation: rec };
+    }
+    if (pending?.target === 'iteration') {
+      const rewound = newPending(
+        'iteration',
+        pending.iteration,
+        pending.config,
+        pending.restart,
+        this.opts.now(),
+        pending.coldStart,
+      );
+      this.state.pending = rewound;
+      this.state.samples = [];
+      if (this.state.phase === 'measuring') this.state.phase = 'applying';
+    }
+    const rec = buildRecommendation(space, session.baseline, this.state.knobMeta, null, true);
+    return { source: 'baseline', recommendation: rec };
+  }
+
   /** Periodic checks: heartbeat grace, end of the measurement window, apply timeout. */
   tick(): void {
     this.#maybeStart();
