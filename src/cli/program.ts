@@ -7,6 +7,7 @@ import { Argument, Command, CommanderError, Option } from 'commander';
 import { ADAPTERS } from '../../adapters/index.js';
 import type { AdapterId } from '../../adapters/types.js';
 import type { DemoFlags } from '../embedded/demo/options.js';
+import { objectiveIds } from '../embedded/tuner/objectives.js';
 import { ConfigError } from '../errors.js';
 import { scrub } from '../log.js';
 import { EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit-codes.js';
@@ -130,7 +131,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--scale <n>', 'pgbench scale factor (default 10; 2 with --quick)')
     .option('--clients <n>', 'concurrent workload clients (default 8)')
     .addOption(
-      new Option('--objective <objective>', 'what to optimise (default tps)').choices(['tps', 'latency']),
+      new Option('--objective <objective>', 'what to optimise (default tps)').choices(objectiveIds()),
     )
     .addOption(
       new Option('--workload <tool>', 'load generator (default auto: pgbench when on PATH)').choices([

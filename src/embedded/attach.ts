@@ -37,7 +37,7 @@ import { writeSessionReports } from './session-report.js';
 import { legacyStateFile, reportPaths, sessionDir } from './sessions.js';
 import { restoreOnStop } from './stop-restore.js';
 import { describeTarget, readTarget, type SessionTarget } from './target.js';
-import type { Objective } from './tuner/index.js';
+import { isObjective, objectiveIds, type Objective } from './tuner/index.js';
 
 export const EMBEDDED_ENV = {
   stateDir: 'DBT_EMBEDDED_STATE_DIR',
@@ -102,8 +102,8 @@ export function embeddedSettings(env: NodeJS.ProcessEnv, home: string = os.homed
   );
   const warmupSeconds = number('warmupSeconds', E.warmupSeconds, EMBEDDED_DEFAULTS.warmupSeconds, 0, false);
   const rawObjective = env[E.objective]?.trim() || '';
-  if (rawObjective !== '' && rawObjective !== 'tps' && rawObjective !== 'latency') {
-    problems.push(`${E.objective}=${rawObjective}: must be tps or latency`);
+  if (rawObjective !== '' && !isObjective(rawObjective)) {
+    problems.push(`${E.objective}=${rawObjective}: must be one of ${objectiveIds().join(', ')}`);
   } else if (rawObjective !== '')
     explicit.push({ key: 'objective', source: E.objective, value: rawObjective });
   const rawFinish = env[E.onFinish]?.trim() || 'exit';
@@ -117,7 +117,7 @@ export function embeddedSettings(env: NodeJS.ProcessEnv, home: string = os.homed
     iterations,
     iterationSeconds,
     warmupSeconds,
-    objective: rawObjective === 'latency' ? 'latency' : 'tps',
+    objective: rawObjective || 'tps',
     onFinish: rawFinish === 'monitor' ? 'monitor' : 'exit',
     explicit,
   };

@@ -157,6 +157,11 @@ describe('a session that ends', () => {
     });
     try {
       expect(await agent.exited()).toBe(0);
+      const progress = agent.logs().filter((l) => l.msg === 'embedded platform: iteration recorded');
+      expect(progress).toHaveLength(3);
+      expect(progress[2]).toMatchObject({ iteration: 2, of: 3, objective: 'tps', secondsLeft: 0 });
+      expect(progress[0]).toMatchObject({ objective: 'tps', unit: 'transactions/s', secondsLeft: 4 });
+      expect(progress[0]?.value).toBeGreaterThan(0);
       const finished = agent.logs().find((l) => l.msg === 'embedded platform: session finished');
       expect(finished?.kept).toMatch(/^(best|baseline)$/);
       const [json, html] = finished?.reports as string[];

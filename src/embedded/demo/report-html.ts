@@ -23,7 +23,7 @@ const M = { left: 56, right: 16, top: 16, bottom: 36 };
 
 /** Inline SVG: one `<circle class="pt">` per iteration (unmeasured ones on the x axis, in red). */
 export function chartSvg(r: DemoReport): string {
-  const label = r.objective === 'tps' ? 'TPS' : 'latency (ms)';
+  const label = `${r.objective_detail.short} (${r.objective_detail.unit})`;
   const points = r.iterations.map((it) => ({
     it,
     value: it.measurement ? objectiveOf(r.objective, it.measurement) : null,
@@ -96,13 +96,13 @@ svg{max-width:100%;height:auto;background:#fafafa;border:1px solid #e5e7eb}
 .pt.infeasible{fill:#dc2626}.pt.best{fill:#047857;stroke:#064e3b;stroke-width:2}`;
 
 export function renderHtml(r: DemoReport): string {
-  const objectiveLabel =
-    r.objective === 'tps' ? 'throughput (TPS, higher is better)' : 'latency (ms, lower is better)';
+  const o = r.objective_detail;
+  const objectiveLabel = `${o.label} (${o.unit}, ${o.direction} is better${o.tps_floor === null ? '' : `; TPS kept ≥ ${Math.round(o.tps_floor * 100)} % of the baseline`})`;
   const gain = r.improvement_pct;
   const headline =
     gain === null || r.best === null
       ? 'No tuned configuration was measured without a guardrail.'
-      : `Best configuration (iteration ${r.best.iteration}): <span class="${gain >= 0 ? 'gain' : 'loss'}">${signed(gain)}</span> ${r.objective === 'tps' ? 'TPS' : 'latency'} vs baseline`;
+      : `Best configuration (iteration ${r.best.iteration}): <span class="${gain >= 0 ? 'gain' : 'loss'}">${signed(gain)}</span> ${escapeHtml(o.label)} vs baseline`;
   const rows = r.iterations
     .map(
       (it) =>
@@ -141,7 +141,7 @@ export function renderHtml(r: DemoReport): string {
 ${workloadLine(r)} ·
 objective ${escapeHtml(objectiveLabel)} · ${escapeHtml(r.generated_at)} · ${r.wall_seconds} s wall time</p>
 <p class="headline">${headline}</p>
-<h2>${r.objective === 'tps' ? 'TPS' : 'Latency'} per iteration</h2>
+<h2>${escapeHtml(o.short)} per iteration</h2>
 ${chartSvg(r)}
 <h2>Baseline vs best</h2>
 <table><tr><th></th><th class="n">baseline</th><th class="n">best</th><th class="n">change</th></tr>

@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { IterationReport, SessionReport } from '../platform/types.js';
 import { knobDiff, type KnobChange, type KnobConfig, type UnitMap } from './knob-format.js';
-import type { Objective } from './options.js';
+import { gainPct, objective, type Objective } from '../tuner/index.js';
 
 export interface Performance {
   readonly config: KnobConfig;
@@ -23,6 +23,16 @@ export interface DemoReport {
   readonly generated_at: string;
   readonly agent_version: string;
   readonly objective: Objective;
+  /** The objective's registry entry (src/embedded/tuner/objectives.ts). */
+  readonly objective_detail: {
+    readonly id: string;
+    readonly label: string;
+    readonly short: string;
+    readonly unit: string;
+    readonly direction: 'higher' | 'lower';
+    /** TPS guardrail as a fraction of the baseline's, when the objective has one. */
+    readonly tps_floor: number | null;
+  };
   readonly pg_version: string | null;
   readonly machine: { readonly cpus: number; readonly memory_bytes: number };
   /** The demo's load generator; null for a session on the user's own database (its own workload). */
@@ -63,20 +73,31 @@ export interface DemoFacts {
 }
 
 /** Gain of `best` over `baseline` in percent, positive when better for the objective. */
-export function improvementPct(
-  objective: Objective,
-  baseline: number | null,
-  best: number | null,
-): number | null {
-  if (baseline === null || best === null || !(baseline > 0) || !(best > 0)) return null;
-  return objective === 'tps' ? (best / baseline - 1) * 100 : (1 - best / baseline) * 100;
+export function improvementPct(id: Objective, baseline: number | null, best: number | null): number | null {
+  return gainPct(objective(id), baseline, best);
 }
 
+/** The objective's value for a measured configuration (null when it was not measured). */
 export function objectiveOf(
-  objective: Objective,
+  id: Objective,
   p: { tps: number | null; latency_ms: number | null },
 ): number | null {
-  return objective === 'tps' ? p.tps : p.latency_ms;
+  if (p.tps === null && p.latency_ms === null) return null;
+  const v = objective(id).value({ tps: p.tps ?? 0, latencyMs: p.latency_ms ?? 0 });
+  return Number.isFinite(v) ? v : null;
+}
+
+/** The registry entry as written to report.json. */
+export function objectiveDetail(id: Objective): DemoReport['objective_detail'] {
+  const spec = objective(id);
+  return {
+    id: spec.id,
+    label: spec.label,
+    short: spec.short,
+    unit: spec.unit,
+    direction: spec.direction,
+    tps_floor: spec.tpsFloor ?? null,
+  };
 }
 
 function unitsFor(s: SessionReport, units: UnitMap): Record<string, string | null> {
@@ -103,6 +124,7 @@ export function buildDemoReport(s: SessionReport, f: DemoFacts): DemoReport {
     generated_at: f.now.toISOString(),
     agent_version: f.agentVersion,
     objective: s.objective,
+    objective_detail: objectiveDetail(s.objective),
     pg_version: s.pg_version ?? f.pgVersion,
     machine: {
       cpus: s.machine.cpus ?? f.machine.cpus,

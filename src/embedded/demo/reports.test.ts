@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { IterationReport, SessionReport } from '../platform/types.js';
+import { registerObjective } from '../tuner/index.js';
 import { buildDemoReport, improvementPct, writeJsonReport, type DemoFacts } from './report-json.js';
 import { chartSvg, escapeHtml, renderHtml, writeHtmlReport } from './report-html.js';
 import { comparisonTable, summaryText } from './summary.js';
@@ -217,6 +218,43 @@ describe('terminal summary', () => {
     expect(text).not.toMatch(/work_mem\s/); // unchanged
     expect(text).toMatch(/latency \(ms\)\s+–\s+6\.67\s+–/);
     expect(text).toContain('Kept: the best configuration; estimated gain +15.2%, noise ±3.0%.');
-    expect(text).toContain('TPS per iteration');
+    expect(text).toContain('TPS (transactions/s) per iteration');
+  });
+});
+
+describe('the objective registry drives the reports', () => {
+  it('an objective registered here appears in report.json and report.html with its label, unit and direction', () => {
+    registerObjective({
+      id: 'test_tx_per_runtime_ms',
+      label: 'transactions per millisecond of runtime',
+      short: 'tx/ms',
+      unit: 'tx per ms',
+      direction: 'higher',
+      metric: 'tps',
+      value: (m) => (m.latencyMs > 0 ? m.tps / m.latencyMs : 0),
+    });
+    const r = buildDemoReport(session({ objective: 'test_tx_per_runtime_ms' }), FACTS);
+    expect(r.objective).toBe('test_tx_per_runtime_ms');
+    expect(r.objective_detail).toEqual({
+      id: 'test_tx_per_runtime_ms',
+      label: 'transactions per millisecond of runtime',
+      short: 'tx/ms',
+      unit: 'tx per ms',
+      direction: 'higher',
+      tps_floor: null,
+    });
+    // (1200 / 6.67) / (990 / 8.08) − 1, in the objective's direction.
+    expect(r.improvement_pct).toBeCloseTo((1200 / 6.67 / (990 / 8.08) - 1) * 100, 6);
+    const html = renderHtml(r);
+    expect(html).toContain('transactions per millisecond of runtime (tx per ms, higher is better)');
+    expect(html).toContain('<h2>tx/ms per iteration</h2>');
+    expect(chartSvg(r)).toContain('tx/ms (tx per ms)');
+    expect(summaryText(r)).toContain('transactions per millisecond of runtime vs baseline');
+  });
+
+  it('the latency objective carries its TPS guardrail into the reports', () => {
+    const r = buildDemoReport(session({ objective: 'latency' }), FACTS);
+    expect(r.objective_detail.tps_floor).toBe(0.95);
+    expect(renderHtml(r)).toContain('TPS kept ≥ 95 % of the baseline');
   });
 });

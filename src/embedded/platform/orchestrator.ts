@@ -5,7 +5,7 @@
  * caller (server.ts) saves it afterwards; nothing here does I/O.
  */
 import type { Logger } from '../../log.js';
-import { TuningSession, type Space } from '../tuner/index.js';
+import { objective, TuningSession, type Space } from '../tuner/index.js';
 import { missingFacts, readHeartbeat, readSystemInfo, startSession } from './agent-facts.js';
 import {
   buildRecommendation,
@@ -17,7 +17,7 @@ import {
 } from './config-match.js';
 import { latencyFromPgss, samplesFromMetrics, TpsTracker, type Sample } from './measurements.js';
 import { applyFailureNote, finalFallback, isApplyErrorType, readLogEntry } from './outcomes.js';
-import { iterationReport } from './report.js';
+import { bestMeasured, iterationReport } from './report.js';
 import { newPending, type PersistedState } from './state-store.js';
 import type { IterationReport } from './types.js';
 import { judgeWindow } from './window.js';
@@ -342,8 +342,23 @@ export class Orchestrator {
     this.state.session = session.toJSON();
     this.state.lastError = null;
     const report = iterationReport(rec, this.state.notes);
+    const { objective: id, iterations, iterationSeconds, warmupSeconds } = this.state.settings;
+    const spec = objective(id);
+    const best = bestMeasured(this.state.session, id);
     this.opts.log.info(
-      { iteration, outcome: report.outcome, guardrail: report.guardrail, measurement: report.measurement },
+      {
+        iteration,
+        of: iterations,
+        outcome: report.outcome,
+        guardrail: report.guardrail,
+        objective: id,
+        value: rec.measurement ? spec.value(rec.measurement) : null,
+        unit: spec.unit,
+        best: best?.measurement ? { iteration: best.iteration, value: spec.value(best.measurement) } : null,
+        // Lower bound: applies and restarts add to it.
+        secondsLeft: Math.max(0, iterations - iteration - 1) * (iterationSeconds + warmupSeconds),
+        measurement: report.measurement,
+      },
       'embedded platform: iteration recorded',
     );
     this.#events.push({ type: 'iteration', report });

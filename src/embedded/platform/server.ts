@@ -10,6 +10,7 @@ import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { describeTarget, sameTarget } from '../target.js';
+import { isObjective, objectiveIds } from '../tuner/index.js';
 import { Orchestrator, type OrchestratorEvent } from './orchestrator.js';
 import { sessionReport, sessionStatus } from './report.js';
 import { createRequestHandler } from './routes.js';
@@ -190,7 +191,7 @@ function validateOptions(o: EmbeddedPlatformOptions): void {
   if (!Number.isInteger(o.iterations) || o.iterations < 2) problems.push('iterations must be an integer ≥ 2');
   if (!(o.iterationSeconds > 0)) problems.push('iterationSeconds must be > 0');
   if (!(o.warmupSeconds >= 0)) problems.push('warmupSeconds must be ≥ 0');
-  if (o.objective !== 'tps' && o.objective !== 'latency') problems.push('objective must be tps or latency');
+  if (!isObjective(o.objective)) problems.push(`objective must be one of ${objectiveIds().join(', ')}`);
   if (problems.length) throw new Error(`embedded platform: options: ${problems.join('; ')}`);
 }
 
