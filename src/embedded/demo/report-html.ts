@@ -23,7 +23,7 @@ const M = { left: 56, right: 16, top: 16, bottom: 36 };
 
 /** Inline SVG: one `<circle class="pt">` per iteration (unmeasured ones on the x axis, in red). */
 export function chartSvg(r: DemoReport): string {
-  const label = `${r.objective_detail.short} (${r.objective_detail.unit})`;
+  const label = r.objective_detail.short;
   const points = r.iterations.map((it) => ({
     it,
     value: it.measurement ? objectiveOf(r.objective, it.measurement) : null,

@@ -63,7 +63,7 @@ export function summaryText(r: DemoReport): string {
   lines.push(
     asciiChart(points, {
       baseline: objectiveOf(r.objective, r.baseline),
-      label: `${r.objective_detail.short} (${r.objective_detail.unit})`,
+      label: r.objective_detail.short,
     }),
   );
   return `${lines.join('\n')}\n`;

@@ -19,7 +19,7 @@ export interface ObjectiveSpec {
   readonly id: string;
   /** For sentences: "throughput", "average query runtime". */
   readonly label: string;
-  /** For table headers and chart axes: "TPS", "runtime". */
+  /** For headings and chart labels, unit included where it is not implied: "TPS", "runtime (ms)". */
   readonly short: string;
   readonly unit: string;
   readonly direction: 'higher' | 'lower';
@@ -77,7 +77,7 @@ registerObjective({
 registerObjective({
   id: 'latency',
   label: 'average query runtime (weighted by calls)',
-  short: 'runtime',
+  short: 'runtime (ms)',
   unit: 'ms',
   direction: 'lower',
   metric: 'latency',
