@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // Two suites: `unit` (pure logic, no I/O, beside the code or in test/unit) and `integration`
@@ -32,6 +33,12 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          // Read by Node at worker start: trust the Azure simulation's self-signed https certificate.
+          env: {
+            NODE_EXTRA_CA_CERTS: fileURLToPath(
+              new URL('test/harness/azure-sim/tls/cert.pem', import.meta.url),
+            ),
+          },
           testTimeout: 180_000,
           hookTimeout: 120_000,
           fileParallelism: false,

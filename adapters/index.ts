@@ -1,8 +1,7 @@
 /**
- * Adapter registry: id → metadata and a lazy loader. Detection order is data (facts §7.0), not an
+ * Adapter registry: id → metadata and a lazy loader. Detection order is data (docs/ADAPTERS.md §1), not an
  * if/else chain. Modules are imported only when selected, so an agent running `--local` never
- * loads a cloud SDK. An entry without `load` is an adapter that is not built yet; selecting it is
- * a usage error (exit 2).
+ * loads a cloud SDK.
  */
 import type { AdapterId, AdapterModule } from './types.js';
 
@@ -14,7 +13,9 @@ export interface AdapterEntry {
   /** Env vars whose presence selects this adapter during auto-detection. */
   readonly detectEnv: readonly string[];
   readonly description: string;
-  readonly load?: () => Promise<AdapterModule>;
+  /** The folder under adapters/ holding the module when it is not the id (aurora lives in rds/). */
+  readonly folder?: string;
+  readonly load: () => Promise<AdapterModule>;
 }
 
 const RDS_ENV = [
@@ -32,6 +33,7 @@ export const ADAPTERS: readonly AdapterEntry[] = [
     section: 'aiven',
     detectEnv: ['DBT_AIVEN_API_TOKEN', 'DBT_AIVEN_PROJECT_NAME', 'DBT_AIVEN_SERVICE_NAME'],
     description: 'Aiven for PostgreSQL (Aiven API)',
+    load: async () => (await import('./aiven/index.js')).aiven,
   },
   {
     id: 'aurora',
@@ -39,6 +41,8 @@ export const ADAPTERS: readonly AdapterEntry[] = [
     section: 'rds-aurora',
     detectEnv: RDS_ENV,
     description: 'Amazon Aurora PostgreSQL (RDS API, CloudWatch)',
+    folder: 'rds',
+    load: async () => (await import('./rds/index.js')).aurora,
   },
   {
     id: 'azure-flex',
@@ -50,6 +54,7 @@ export const ADAPTERS: readonly AdapterEntry[] = [
       'DBT_AZURE_FLEX_SERVER_NAME',
     ],
     description: 'Azure Database for PostgreSQL Flexible Server (ARM, Azure Monitor)',
+    load: async () => (await import('./azure-flex/index.js')).azureFlex,
   },
   {
     id: 'cloudsql',
@@ -57,6 +62,7 @@ export const ADAPTERS: readonly AdapterEntry[] = [
     section: 'cloudsql',
     detectEnv: ['DBT_GCP_PROJECT_ID', 'DBT_GCP_DATABASE_NAME', 'DBT_GCP_DATABSE_NAME'],
     description: 'Google Cloud SQL for PostgreSQL (SQL Admin API, Cloud Monitoring)',
+    load: async () => (await import('./cloudsql/index.js')).cloudsql,
   },
   {
     id: 'cnpg',
@@ -69,6 +75,7 @@ export const ADAPTERS: readonly AdapterEntry[] = [
       'DBT_CNPG_CONTAINER_NAME',
     ],
     description: 'CloudNativePG cluster on Kubernetes',
+    load: async () => (await import('./cnpg/index.js')).cnpg,
   },
   {
     id: 'docker',
@@ -100,10 +107,11 @@ export const ADAPTERS: readonly AdapterEntry[] = [
     section: 'rds',
     detectEnv: RDS_ENV,
     description: 'Amazon RDS for PostgreSQL (RDS API, CloudWatch, Performance Insights)',
+    load: async () => (await import('./rds/index.js')).rds,
   },
 ];
 
-/** Auto-detection from env (facts §7.0): first match wins; RDS and Aurora share env vars. */
+/** Auto-detection from env (docs/ADAPTERS.md §1): first match wins; RDS and Aurora share env vars. */
 export const ENV_DETECTION_ORDER: readonly AdapterId[] = [
   'aiven',
   'azure-flex',

@@ -1,5 +1,5 @@
 /**
- * The adapter contract (ARCHITECTURE.md "Adapter module"). An adapter owns only its platform's
+ * The adapter contract (docs/ARCHITECTURE.md "Adapter module"). An adapter owns only its platform's
  * verbs; scheduling, timeouts, crash isolation, health gating and error reporting live in src/agent.
  */
 import type { Db } from '../src/pg/pool.js';
@@ -77,4 +77,16 @@ export interface AdapterModule {
    */
   preflight?(config: Config, env: NodeJS.ProcessEnv): void;
   create(ctx: AdapterContext): Promise<Adapter>;
+  /**
+   * Optional: the password of every database connection the agent opens, from a provider (e.g.
+   * Microsoft Entra tokens on Azure). Called once, before the pools exist; undefined keeps the
+   * connection URL's password. Throws a ConfigError for bad settings.
+   */
+  databasePassword?(ctx: DatabasePasswordContext): (() => Promise<string>) | undefined;
+}
+
+export interface DatabasePasswordContext {
+  config: Config;
+  log: Logger;
+  env: NodeJS.ProcessEnv;
 }

@@ -1,18 +1,25 @@
 /**
- * Collection cost: every catalog collector, in process, against a database of 100 / 1,000 / 5,000
- * tables (3 indexes each) and 500 / 5,000 / 20,000 distinct pg_stat_statements entries; and
- * prometheus-postgres-exporter scraping the same database in the same run, interleaved.
+ * Collection cost: every catalog collector, in process, against a database of 100 / 1,000 / 10,000
+ * tables (3 indexes each) and 500 / 5,000 / 50,000 distinct pg_stat_statements entries; and
+ * prometheus-postgres-exporter scraping the same database in the same run, interleaved. Then the
+ * installed agent and the exporter side by side for 2 + 3.5 minutes (bench/lib/side-by-side.ts) on
+ * issue 19's reference database (pgbench scale 10 + the N tables, before the synthetic statement
+ * set runs), under a light pgbench load; after the rounds, the agent process's RSS at the full
+ * statement set; and at 1,000 tables pgbench TPS with vs without the agent.
  *
  * Per collector and round: wall time of `collect()`, time inside PostgreSQL (execution + planning
  * of the agent role's statements, from pg_stat_statements deltas), payload bytes (encodeJson, and
  * gzipped as the platform client sends it) and this process's RSS after the round.
  *
- * Run: npx tsx bench/collection.ts [--quick]
+ * Run: npx tsx bench/collection.ts [--quick]; BENCH_SIZES=1000 (table counts, comma-separated)
+ * measures only those sizes and keeps the others from the previous result (each size stays within
+ * ~15 minutes on the shared 2-core machine; all three in one run would not).
  */
 import pg from 'pg';
 import { gzipSync } from 'node:zlib';
 import { collectorsInOrder } from '../collectors/index.js';
-import type { CollectorInstance } from '../collectors/types.js';
+import type { CollectorDefinition, CollectorInstance } from '../collectors/types.js';
+import { CostGate } from '../src/agent/cost-gate.js';
 import { silentLogger } from '../src/log.js';
 import { createDb, type Db } from '../src/pg/pool.js';
 import { collectorTypes } from '../src/pg/types.js';
@@ -27,6 +34,10 @@ import { sleep, summarize, type Summary } from './lib/stats.js';
 import { sampleProcess } from './lib/proc.js';
 import { requireBuiltCli, withAgent } from './lib/agent.js';
 import { createSchema, runStatements } from './lib/workload.js';
+import { sideBySide, type SideBySide } from './lib/side-by-side.js';
+import { tpsPairs, type TpsPairs } from './lib/tps-pairs.js';
+import { pgbenchInit, pgbenchRun } from './lib/pgbench.js';
+import { readResult } from './lib/bench.js';
 
 export interface Size {
   tables: number;
@@ -36,8 +47,17 @@ export interface Size {
 export const SIZES: readonly Size[] = [
   { tables: 100, statements: 500 },
   { tables: 1_000, statements: 5_000 },
-  { tables: 5_000, statements: 20_000 },
+  { tables: 10_000, statements: 50_000 },
 ];
+
+/** pgbench TPS pairs are measured at this size (issue 19's reference database). */
+const TPS_AT_TABLES = 1_000;
+const STEADY_WINDOW_S = 210;
+/** The agent process at the full statement set, after the in-process rounds (RSS). */
+const AGENT_RSS_SECONDS = 75;
+const PGBENCH_SCALE = 10;
+/** The light pgbench load under which the side-by-side runs (as in bench/memory.ts). */
+const LIGHT_LOAD = { clients: 2, threads: 1, rate: 50 };
 
 export interface CollectorStats {
   name: string;
@@ -73,6 +93,10 @@ export interface SizeResult extends Size {
   tick5sWallMs: Summary;
   /** The agent role's most expensive statements over all rounds (cold included), by total time. */
   topStatements: { query: string; calls: number; totalMs: number; meanMs: number }[];
+  /** The installed agent and the exporter side by side (absent in results before issue 19). */
+  sideBySide?: SideBySide;
+  /** pgbench TPS with vs without the agent (at TPS_AT_TABLES only). */
+  tps?: TpsPairs;
   /** PostgreSQL time per minute at default intervals: Σ collector pgMs × 60 / interval. */
   pgMsPerMinute: number;
   exporter: {
@@ -117,18 +141,25 @@ async function agentRound(
   admin: pg.Client,
   db: Db,
   pgMajor: number,
-  instances: { name: string; inst: CollectorInstance }[],
+  instances: { name: string; inst: CollectorInstance; gate: CostGate }[],
 ): Promise<Map<string, Sample>> {
   const log = silentLogger();
   const out = new Map<string, Sample>();
   let before = await pgTime(admin, AGENT_ROLE);
-  for (const { name, inst } of instances) {
+  for (const { name, inst, gate } of instances) {
     const ctx = { db, pgMajor, log, signal: AbortSignal.timeout(10_000), now: () => new Date() };
     let payload: unknown = null;
     let error: string | undefined;
     const t0 = performance.now();
     try {
-      payload = await inst.collect(ctx);
+      // As the runner does (src/agent/catalog.ts): the cost model first, then the collector.
+      const decision = await gate.before(db, new Date(), false);
+      if (decision.kind === 'reuse') payload = decision.payload;
+      else if (decision.kind === 'collect') {
+        const p = await inst.collect(ctx);
+        gate.collected(decision, p);
+        payload = p;
+      }
     } catch (err) {
       error = err instanceof Error ? err.message : String(err);
     }
@@ -193,7 +224,8 @@ const sum = (xs: Iterable<number>) => [...xs].reduce((a, b) => a + b, 0);
 async function measureSize(
   size: Size,
   steadyRounds: number,
-  agentSeconds: number,
+  steadySeconds: number,
+  tps: { pairs: number; seconds: number } | null,
   o: RunOptions,
 ): Promise<{ size: SizeResult; meta: Omit<CollectionData, 'sizes'> }> {
   const pgssMax = Math.max(10_000, Math.ceil(size.statements * 1.5));
@@ -209,8 +241,31 @@ async function measureSize(
     let db: Db | undefined;
     let exporter: RunningExporter | undefined;
     try {
-      o.log(`${size.tables} tables / ${size.statements} statements: creating schema`);
+      o.log(
+        `${size.tables} tables / ${size.statements} statements: pgbench -i -s ${PGBENCH_SCALE}, creating schema`,
+      );
+      await pgbenchInit(bc.cluster, PGBENCH_SCALE);
       await createSchema(admin, size.tables);
+      // Issue 19's reference database first: pgbench tables + N tables, pg_stat_statements holding
+      // only what the agent, the exporter and pgbench run (the synthetic statement set comes after).
+      let sideBySideResult: SideBySide | undefined;
+      const exporter0 = await startExporter(bc.exporterUrl, bc.cluster.major);
+      o.log(
+        `side by side: agent and exporter for ${120 + steadySeconds} s under pgbench -R ${LIGHT_LOAD.rate}`,
+      );
+      const load = new AbortController();
+      const light = pgbenchRun(
+        bc.cluster,
+        { ...LIGHT_LOAD, seconds: 120 + steadySeconds + 60 },
+        load.signal,
+      ).catch(() => undefined);
+      try {
+        sideBySideResult = await sideBySide(admin, bc.agentUrl, exporter0, steadySeconds, o.log);
+      } finally {
+        load.abort();
+        await light;
+        await exporter0.stop();
+      }
       await admin.query('SELECT pg_stat_statements_reset()');
       await runStatements(admin, 0, size.statements, size.statements, size.tables);
       const entries = Number(
@@ -225,7 +280,11 @@ async function measureSize(
       const pgMajor = bc.cluster.major;
       db = createDb({ connectionUrl: bc.agentUrl, readOnly: true, types: collectorTypes });
       const defs = collectorsInOrder();
-      const instances = defs.map((d) => ({ name: d.name, inst: d.create(d.optionsSchema?.parse({}) ?? {}) }));
+      const instances = defs.map((d: CollectorDefinition) => ({
+        name: d.name,
+        inst: d.create(d.optionsSchema?.parse({}) ?? {}),
+        gate: new CostGate(d.cost, d.skipUnchanged === true, Date.now),
+      }));
       exporter = await startExporter(bc.exporterUrl, pgMajor);
       const changed = Math.max(50, Math.round(size.statements / 50));
       const rssBaseline = process.memoryUsage().rss;
@@ -288,6 +347,7 @@ async function measureSize(
         rss: summarize(rss),
         rssBaseline,
         agentProcess: { seconds: 0, rss: summarize([]), peakHwm: Number.NaN, requests: 0 },
+        sideBySide: sideBySideResult,
         topStatements: await topStatements(admin),
         tick5sWallMs: summarize(steady.map((m) => sum(tick5s.map((n) => m.get(n)!.wallMs)))),
         heapUsed: summarize(heap),
@@ -302,8 +362,12 @@ async function measureSize(
         },
       };
       await exporter.stop();
-      o.log(`agent process for ${agentSeconds} s`);
-      result.agentProcess = await agentProcessMemory(bc.agentUrl, agentSeconds);
+      o.log(`agent process at ${size.statements} statements for ${AGENT_RSS_SECONDS} s`);
+      result.agentProcess = await agentProcessMemory(bc.agentUrl, AGENT_RSS_SECONDS);
+      if (tps) {
+        o.log(`pgbench TPS with vs without the agent: ${tps.pairs} pairs of ${tps.seconds} s`);
+        result.tps = await tpsPairs(bc.cluster, bc.agentUrl, tps.pairs, tps.seconds, o.log);
+      }
       return {
         size: result,
         meta: {
@@ -326,16 +390,30 @@ export const collection: ReportedBenchmark<CollectionData> = {
   title: 'Collection cost per collector and per round',
   async run(o) {
     requireBuiltCli();
-    const sizes = o.quick ? SIZES.slice(0, 2) : SIZES;
-    const steadyRounds = o.quick ? 3 : 7;
+    const only = (process.env.BENCH_SIZES ?? '').split(',').filter(Boolean).map(Number);
+    const all = o.quick ? SIZES.slice(0, 1) : SIZES;
+    const sizes = only.length ? all.filter((s) => only.includes(s.tables)) : all;
+    if (sizes.length === 0) throw new Error(`bench: BENCH_SIZES=${process.env.BENCH_SIZES} matches no size`);
+    const steadyRounds = o.quick ? 3 : 5;
     const results: SizeResult[] = [];
     let meta: Omit<CollectionData, 'sizes'> | undefined;
     for (const s of sizes) {
-      const r = await measureSize(s, steadyRounds, o.quick ? 30 : 75, o);
+      const tps = s.tables === TPS_AT_TABLES ? { pairs: o.quick ? 2 : 4, seconds: o.quick ? 15 : 30 } : null;
+      const r = await measureSize(s, steadyRounds, o.quick ? 60 : STEADY_WINDOW_S, tps, o);
       results.push(r.size);
       meta = r.meta;
     }
-    return { ...meta!, sizes: results };
+    // Sizes not measured this time come from the previous result, so one document covers all three.
+    const previous = only.length && !o.quick ? readResult<CollectionData>('collection') : null;
+    const kept = (previous?.data.sizes ?? []).filter(
+      // Only sizes measured by this version of the benchmark (with the side by side) are kept.
+      (p) =>
+        p.sideBySide &&
+        SIZES.some((s) => s.tables === p.tables) &&
+        !results.some((r) => r.tables === p.tables),
+    );
+    const merged = [...kept, ...results].sort((a, b) => a.tables - b.tables);
+    return { ...meta!, sizes: merged };
   },
   render: (r: BenchResult<CollectionData>) => renderCollection(r),
   targets: (r: BenchResult<CollectionData>) => collectionTargets(r),

@@ -13,6 +13,7 @@ export const autovacuumCount = defineRowsCollector({
   name: 'autovacuum_count',
   docs: 'https://www.postgresql.org/docs/current/routine-vacuuming.html#AUTOVACUUM',
   intervalSeconds: 5,
+  cost: { weight: 'light' },
   columns,
   sql: `SELECT count(*) AS count FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'`,
 });

@@ -16,6 +16,7 @@ export const databaseConnections = defineRowsCollector({
   name: 'database_connections',
   docs: 'https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STAT-ACTIVITY-VIEW',
   intervalSeconds: 5,
+  cost: { weight: 'light' },
   columns,
   sql: `
     SELECT count(*) FILTER (WHERE state = 'active') AS active_connections,

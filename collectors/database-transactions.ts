@@ -1,7 +1,7 @@
 // https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STAT-DATABASE-VIEW
 /**
  * database_transactions: committed transactions summed over all databases and the rate since the
- * previous tick (facts §3.5). The first tick, and any tick after the sum went backwards (stats
+ * previous tick (docs/PROTOCOL.md §3.5). The first tick, and any tick after the sum went backwards (stats
  * reset, failover), sends `xact_commit` alone; `tps` is omitted when 0, like the Go agent's
  * omitempty.
  */
@@ -35,6 +35,7 @@ export const databaseTransactions: CollectorDefinition<Record<string, never>> = 
   name: 'database_transactions',
   docs: 'https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STAT-DATABASE-VIEW',
   intervalSeconds: 5,
+  cost: { weight: 'light' },
   configurable: true,
   create() {
     let prev: TpsSample | null = null;

@@ -1,6 +1,6 @@
 // https://www.postgresql.org/docs/current/functions-info.html#FUNCTIONS-INFO-CATALOG
 /**
- * ddl: a pg_dump-like schema script of the user schemas (facts §3.10), sent as `{ddl, ddl_hash}`
+ * ddl: a pg_dump-like schema script of the user schemas (docs/PROTOCOL.md §3.10), sent as `{ddl, ddl_hash}`
  * (SHA-256 hex of the script).
  *
  * Order: extensions, schemas, types (enums, ranges, domains, composites), sequences, tables and
@@ -252,6 +252,33 @@ export const ddl: CollectorDefinition<Record<string, never>> = {
   name: 'ddl',
   docs: 'https://www.postgresql.org/docs/current/functions-info.html#FUNCTIONS-INFO-CATALOG',
   intervalSeconds: 300,
+  cost: {
+    weight: 'heavy',
+    changeMarker: [
+      'pg_am',
+      'pg_attrdef',
+      'pg_attribute',
+      'pg_authid',
+      'pg_class',
+      'pg_collation',
+      'pg_constraint',
+      'pg_depend',
+      'pg_enum',
+      'pg_extension',
+      'pg_index',
+      'pg_inherits',
+      'pg_namespace',
+      'pg_opclass',
+      'pg_policy',
+      'pg_proc',
+      'pg_range',
+      'pg_rewrite',
+      'pg_sequence',
+      'pg_tablespace',
+      'pg_trigger',
+      'pg_type',
+    ],
+  },
   skipUnchanged: true,
   configurable: false,
   create: () => ({

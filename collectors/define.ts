@@ -2,7 +2,7 @@
  * Helpers that make a simple catalog collector a declaration: docs link, row columns, SQL.
  *
  * Missing columns. The Go agent scans `SELECT *` into a struct by column name, ignoring extra
- * columns and leaving absent ones null (facts §3.2), so a view that gains or loses columns
+ * columns and leaving absent ones null (docs/PROTOCOL.md §3.2), so a view that gains or loses columns
  * between majors never breaks collection. `defineRowsCollector` does the same on the client: each
  * row is projected onto the declared `columns` in declaration order (the Go struct's field order),
  * a column the server did not return becomes `null`, and undeclared columns are dropped. The SQL
@@ -12,13 +12,13 @@
  * This was chosen over `to_jsonb(v)->>'col'` projections, which build a jsonb document per row on
  * the watched server (measured on PG17, mean execution time over 300 calls, pg_stat_statements:
  * pg_stat_io 0.08 ms with `SELECT *` vs 2.1 ms with to_jsonb; pg_type 4.4 ms vs 28.7 ms — the kind
- * of cost peer-survey §10 asks us not to impose) and turn every value into text, losing the types
+ * of cost an agent must not impose on the server it watches) and turn every value into text, losing the types
  * the wire format needs (int8 vs float, xid as string, interval as µs).
  */
 import { z } from 'zod';
 import { goTimeJson } from '../src/pg/types.js';
 import type { CatalogPayload } from '../src/platform/types.js';
-import type { CollectContext, CollectorDefinition, CollectorInstance } from './types.js';
+import type { CollectContext, CollectorCost, CollectorDefinition, CollectorInstance } from './types.js';
 
 /** JSON kind of a row field after src/pg/types.ts parsing (documents the wire type, checked by tests). */
 export type ColumnKind =
@@ -67,6 +67,8 @@ export interface RowsCollectorSpec<C extends Columns> {
   minPgVersion?: number;
   bootstrap?: boolean;
   skipUnchanged?: boolean;
+  /** What one call costs the server and how fresh the data must be. */
+  cost: CollectorCost;
   /** Default true; false for collectors that are always on (§6.2). */
   configurable?: boolean;
   /** Row fields in wire order with their JSON kind. */
@@ -117,6 +119,7 @@ export function defineRowsCollector<C extends Columns>(
     docs: spec.docs,
     intervalSeconds: spec.intervalSeconds,
     configurable: spec.configurable ?? true,
+    cost: spec.cost,
     ...(spec.minPgVersion !== undefined ? { minPgVersion: spec.minPgVersion } : {}),
     ...(spec.bootstrap ? { bootstrap: true } : {}),
     ...(spec.skipUnchanged ? { skipUnchanged: true } : {}),
@@ -128,10 +131,10 @@ export function defineRowsCollector<C extends Columns>(
   };
 }
 
-/** `nspname` filter for user schemas, as the Go agent uses it (facts §3.3). */
+/** `nspname` filter for user schemas, as the Go agent uses it (docs/PROTOCOL.md §3.3). */
 export const USER_SCHEMAS = `NOT IN ('pg_catalog', 'information_schema', 'pg_toast')`;
 
-/** The typed extra of the top-N collectors (pg_stat_user_tables, pg_stat_user_indexes; facts §6.2). */
+/** The typed extra of the top-N collectors (pg_stat_user_tables, pg_stat_user_indexes; docs/PROTOCOL.md §6.2). */
 export const categoryLimitOptions = z.object({
   /** Rows per category; 0 = no limit. */
   category_limit: z.number().int().min(0).default(200),
@@ -139,7 +142,7 @@ export const categoryLimitOptions = z.object({
 export type CategoryLimitOptions = z.infer<typeof categoryLimitOptions>;
 
 /**
- * A top-N-per-category collector (facts §3.3): the SQL takes the per-category limit as `$1`
+ * A top-N-per-category collector (docs/PROTOCOL.md §3.3): the SQL takes the per-category limit as `$1`
  * (NULL = no limit) and returns the UNION of the categories' top rows.
  */
 export function defineCategoryCollector(spec: {
@@ -147,10 +150,12 @@ export function defineCategoryCollector(spec: {
   docs: string;
   sql: string;
   columns: Columns;
+  cost: CollectorCost;
 }): CollectorDefinition<CategoryLimitOptions> {
   return {
     name: spec.name,
     docs: spec.docs,
+    cost: spec.cost,
     intervalSeconds: 60,
     bootstrap: true,
     configurable: true,

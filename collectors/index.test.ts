@@ -2,6 +2,8 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import type { RowsCollectorDefinition } from './define.js';
+import { SECTIONS } from './ddl.js';
 import { BOOTSTRAP, COLLECTOR_ORDER, COLLECTORS, collectorsInOrder } from './index.js';
 
 const dir = path.dirname(fileURLToPath(import.meta.url));
@@ -19,7 +21,7 @@ function namesFromFolder(): string[] {
     .sort();
 }
 
-// facts §3.3: default interval (s), minimum major, skipUnchanged — for every collector.
+// docs/PROTOCOL.md §3.3: default interval (s), minimum major, skipUnchanged — for every collector.
 const EXPECTED: Record<string, [interval: number, min: number | undefined, skip: boolean | undefined]> = {
   autovacuum_count: [5, undefined, false],
   database_connections: [5, undefined, false],
@@ -84,7 +86,7 @@ describe('collector registry', () => {
     }
   });
 
-  it('matches the default intervals, version gates and de-duplication of facts §3.3', () => {
+  it('matches the default intervals, version gates and de-duplication of docs/PROTOCOL.md §3.3', () => {
     expect(Object.keys(EXPECTED).sort()).toEqual(Object.keys(COLLECTORS).sort());
     for (const [name, [interval, min, skip]] of Object.entries(EXPECTED)) {
       const def = COLLECTORS[name]!;
@@ -132,5 +134,25 @@ describe('collector registry', () => {
   it('lets only ddl and pg_index_inventory escape configuration (§6.2)', () => {
     const fixed = defs.filter(([, d]) => d.configurable === false).map(([n]) => n);
     expect(fixed.sort()).toEqual(['ddl', 'pg_index_inventory']);
+  });
+
+  it('gives every collector a cost, and change markers only to de-duplicated collectors, covering every catalog they read', () => {
+    // Views read through their base catalog (pg_roles is pg_authid).
+    const base: Record<string, string> = { pg_roles: 'pg_authid' };
+    for (const def of collectorsInOrder()) {
+      expect(['light', 'moderate', 'heavy'], def.name).toContain(def.cost.weight);
+      const marker = def.cost.changeMarker;
+      if (!marker) continue;
+      expect(def.skipUnchanged, def.name).toBe(true);
+      const sql =
+        def.name === 'ddl'
+          ? SECTIONS.map((s) => s.sql).join('\n')
+          : [13, 18].map((m) => (def as RowsCollectorDefinition).sqlFor(m)).join('\n');
+      const read = new Set(
+        [...sql.matchAll(/\b(?:FROM|JOIN)\s+(pg_[a-z_]+)/g)].map((m) => base[m[1]!] ?? m[1]!),
+      );
+      expect(read.size, def.name).toBeGreaterThan(0);
+      for (const catalog of read) expect(marker, `${def.name} reads ${catalog}`).toContain(catalog);
+    }
   });
 });

@@ -96,7 +96,7 @@ export const COLLECTORS: Readonly<Record<string, AnyCollector>> = {
 };
 
 /**
- * Start order of the steady-state loop (facts §3.3 list order): the collector at index i starts
+ * Start order of the steady-state loop (docs/PROTOCOL.md §3.3 list order): the collector at index i starts
  * i × 200 ms after the first; bootstrap collectors run in this order too (§2.4).
  */
 export const COLLECTOR_ORDER: readonly string[] = [
@@ -144,7 +144,7 @@ export const COLLECTOR_ORDER: readonly string[] = [
   'pg_statio_user_indexes',
 ];
 
-/** Collectors run once, concurrently, before the steady-state loop starts (facts §2.4), in start order. */
+/** Collectors run once, concurrently, before the steady-state loop starts (docs/PROTOCOL.md §2.4), in start order. */
 export const BOOTSTRAP: readonly string[] = COLLECTOR_ORDER.filter(
   (name) => COLLECTORS[name]?.bootstrap === true,
 );

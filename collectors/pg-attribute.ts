@@ -23,6 +23,7 @@ export const pgAttribute = defineRowsCollector({
   name: 'pg_attribute',
   docs: 'https://www.postgresql.org/docs/current/catalog-pg-attribute.html',
   intervalSeconds: 300,
+  cost: { weight: 'moderate', changeMarker: ['pg_attribute', 'pg_class', 'pg_namespace'] },
   bootstrap: true,
   skipUnchanged: true,
   columns,

@@ -1,6 +1,6 @@
 // https://www.postgresql.org/docs/current/catalog-pg-class.html
 /**
- * pg_class for user relations, in three phases (facts §3.7):
+ * pg_class for user relations, in three phases (docs/PROTOCOL.md §3.7):
  * 1. backfill: tables, indexes and matviews ordered by (schema, name), one page of
  *    `backfill_batch_size` per tick until a page comes back empty;
  * 2. delta: tables vacuumed or analyzed since the previous poll (server clock, so agent clock skew
@@ -159,7 +159,8 @@ export const pgClass: CollectorDefinition<PgClassOptions> = {
   name: 'pg_class',
   docs: 'https://www.postgresql.org/docs/current/catalog-pg-class.html',
   intervalSeconds: 60,
-  // In the bootstrap set of facts §2.4.
+  cost: { weight: 'moderate' },
+  // In the bootstrap set of docs/PROTOCOL.md §2.4.
   bootstrap: true,
   configurable: true,
   optionsSchema: pgClassOptions,

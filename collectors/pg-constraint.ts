@@ -21,6 +21,7 @@ export const pgConstraint = defineRowsCollector({
   name: 'pg_constraint',
   docs: 'https://www.postgresql.org/docs/current/catalog-pg-constraint.html',
   intervalSeconds: 300,
+  cost: { weight: 'moderate', changeMarker: ['pg_class', 'pg_constraint', 'pg_namespace'] },
   skipUnchanged: true,
   columns,
   sql: `

@@ -17,6 +17,7 @@ export const pgDatabase = defineRowsCollector({
   name: 'pg_database',
   docs: 'https://www.postgresql.org/docs/current/catalog-pg-database.html',
   intervalSeconds: 60,
+  cost: { weight: 'light' },
   columns,
   sql: `
     SELECT oid, datname, datistemplate, datfrozenxid, age(datfrozenxid) AS datfrozenxid_age,

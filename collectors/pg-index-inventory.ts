@@ -30,6 +30,18 @@ export const pgIndexInventory = defineRowsCollector({
   name: 'pg_index_inventory',
   docs: 'https://www.postgresql.org/docs/current/catalog-pg-index.html',
   intervalSeconds: 3600,
+  cost: {
+    weight: 'heavy',
+    changeMarker: [
+      'pg_attribute',
+      'pg_class',
+      'pg_collation',
+      'pg_index',
+      'pg_namespace',
+      'pg_opclass',
+      'pg_tablespace',
+    ],
+  },
   bootstrap: true,
   skipUnchanged: true,
   configurable: false,

@@ -24,6 +24,7 @@ export const pgIndex = defineRowsCollector({
   name: 'pg_index',
   docs: 'https://www.postgresql.org/docs/current/catalog-pg-index.html',
   intervalSeconds: 300,
+  cost: { weight: 'moderate' },
   skipEmpty: true,
   columns,
   sql: `

@@ -35,6 +35,7 @@ export const pgLocks = defineRowsCollector({
   name: 'pg_locks',
   docs: 'https://www.postgresql.org/docs/current/view-pg-locks.html',
   intervalSeconds: 30,
+  cost: { weight: 'light' },
   columns,
   sql: `
     WITH l AS MATERIALIZED (SELECT * FROM pg_locks),

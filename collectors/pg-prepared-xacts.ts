@@ -16,6 +16,7 @@ export const pgPreparedXacts = defineRowsCollector({
   name: 'pg_prepared_xacts',
   docs: 'https://www.postgresql.org/docs/current/view-pg-prepared-xacts.html',
   intervalSeconds: 60,
+  cost: { weight: 'light' },
   skipUnchanged: true,
   source: 'pg_prepared_xacts',
   columns,

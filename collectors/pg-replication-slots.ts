@@ -34,6 +34,7 @@ export const pgReplicationSlots = defineRowsCollector({
   name: 'pg_replication_slots',
   docs: 'https://www.postgresql.org/docs/current/view-pg-replication-slots.html',
   intervalSeconds: 60,
+  cost: { weight: 'light' },
   skipUnchanged: true,
   source: 'pg_replication_slots',
   columns,

@@ -34,6 +34,7 @@ export const pgStatActivity = defineRowsCollector({
   name: 'pg_stat_activity',
   docs: 'https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STAT-ACTIVITY-VIEW',
   intervalSeconds: 60,
+  cost: { weight: 'light' },
   columns,
   sql: (pgMajor) => `
     SELECT datid, datname, pid, leader_pid, usesysid, usename, application_name, client_addr, client_hostname,

@@ -16,6 +16,7 @@ export const pgStatArchiver = defineRowsCollector({
   name: 'pg_stat_archiver',
   docs: 'https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STAT-ARCHIVER-VIEW',
   intervalSeconds: 60,
+  cost: { weight: 'light' },
   skipUnchanged: true,
   source: 'pg_stat_archiver',
   columns,

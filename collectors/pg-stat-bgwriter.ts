@@ -21,6 +21,7 @@ export const pgStatBgwriter = defineRowsCollector({
   name: 'pg_stat_bgwriter',
   docs: 'https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STAT-BGWRITER-VIEW',
   intervalSeconds: 60,
+  cost: { weight: 'light' },
   source: 'pg_stat_bgwriter',
   columns,
   sql: 'SELECT * FROM pg_stat_bgwriter',

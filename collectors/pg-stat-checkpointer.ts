@@ -20,6 +20,7 @@ export const pgStatCheckpointer = defineRowsCollector({
   name: 'pg_stat_checkpointer',
   docs: 'https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STAT-CHECKPOINTER-VIEW',
   intervalSeconds: 60,
+  cost: { weight: 'light' },
   minPgVersion: 17,
   source: 'pg_stat_checkpointer',
   columns,

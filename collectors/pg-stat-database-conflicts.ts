@@ -18,6 +18,7 @@ export const pgStatDatabaseConflicts = defineRowsCollector({
   name: 'pg_stat_database_conflicts',
   docs: 'https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STAT-DATABASE-CONFLICTS-VIEW',
   intervalSeconds: 60,
+  cost: { weight: 'light' },
   skipUnchanged: true,
   source: 'pg_stat_database_conflicts',
   columns,

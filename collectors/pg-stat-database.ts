@@ -44,6 +44,7 @@ export const pgStatDatabase = defineRowsCollector({
   name: 'pg_stat_database',
   docs: 'https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STAT-DATABASE-VIEW',
   intervalSeconds: 60,
+  cost: { weight: 'light' },
   source: 'pg_stat_database',
   columns,
   sql: 'SELECT * FROM pg_stat_database WHERE datname = current_database()',

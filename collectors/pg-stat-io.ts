@@ -28,6 +28,7 @@ export const pgStatIo = defineRowsCollector({
   name: 'pg_stat_io',
   docs: 'https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STAT-IO-VIEW',
   intervalSeconds: 60,
+  cost: { weight: 'light' },
   minPgVersion: 16,
   source: 'pg_stat_io',
   columns,

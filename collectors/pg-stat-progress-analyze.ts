@@ -21,6 +21,7 @@ export const pgStatProgressAnalyze = defineRowsCollector({
   name: 'pg_stat_progress_analyze',
   docs: 'https://www.postgresql.org/docs/current/progress-reporting.html#ANALYZE-PROGRESS-REPORTING',
   intervalSeconds: 30,
+  cost: { weight: 'light' },
   minPgVersion: 13,
   skipUnchanged: true,
   source: 'pg_stat_progress_analyze',

@@ -25,6 +25,7 @@ export const pgStatProgressCreateIndex = defineRowsCollector({
   name: 'pg_stat_progress_create_index',
   docs: 'https://www.postgresql.org/docs/current/progress-reporting.html#CREATE-INDEX-PROGRESS-REPORTING',
   intervalSeconds: 30,
+  cost: { weight: 'light' },
   skipUnchanged: true,
   source: 'pg_stat_progress_create_index',
   columns,

@@ -21,6 +21,7 @@ export const pgStatProgressVacuum = defineRowsCollector({
   name: 'pg_stat_progress_vacuum',
   docs: 'https://www.postgresql.org/docs/current/progress-reporting.html#VACUUM-PROGRESS-REPORTING',
   intervalSeconds: 30,
+  cost: { weight: 'light' },
   skipUnchanged: true,
   source: 'pg_stat_progress_vacuum',
   columns,

@@ -19,6 +19,7 @@ export const pgStatRecoveryPrefetch = defineRowsCollector({
   name: 'pg_stat_recovery_prefetch',
   docs: 'https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STAT-RECOVERY-PREFETCH',
   intervalSeconds: 60,
+  cost: { weight: 'light' },
   minPgVersion: 15,
   source: 'pg_stat_recovery_prefetch',
   columns,

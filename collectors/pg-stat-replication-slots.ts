@@ -20,6 +20,7 @@ export const pgStatReplicationSlots = defineRowsCollector({
   name: 'pg_stat_replication_slots',
   docs: 'https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STAT-REPLICATION-SLOTS-VIEW',
   intervalSeconds: 60,
+  cost: { weight: 'light' },
   minPgVersion: 14,
   source: 'pg_stat_replication_slots',
   columns,

@@ -31,6 +31,7 @@ export const pgStatReplication = defineRowsCollector({
   name: 'pg_stat_replication',
   docs: 'https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STAT-REPLICATION-VIEW',
   intervalSeconds: 60,
+  cost: { weight: 'light' },
   source: 'pg_stat_replication',
   columns,
   sql: 'SELECT *, age(backend_xmin) AS backend_xmin_age FROM pg_stat_replication ORDER BY pid',

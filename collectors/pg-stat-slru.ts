@@ -18,6 +18,7 @@ export const pgStatSlru = defineRowsCollector({
   name: 'pg_stat_slru',
   docs: 'https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STAT-SLRU-VIEW',
   intervalSeconds: 60,
+  cost: { weight: 'light' },
   minPgVersion: 13,
   source: 'pg_stat_slru',
   columns,

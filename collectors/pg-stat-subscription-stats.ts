@@ -14,6 +14,7 @@ export const pgStatSubscriptionStats = defineRowsCollector({
   name: 'pg_stat_subscription_stats',
   docs: 'https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STAT-SUBSCRIPTION-STATS',
   intervalSeconds: 60,
+  cost: { weight: 'light' },
   minPgVersion: 15,
   skipUnchanged: true,
   source: 'pg_stat_subscription_stats',

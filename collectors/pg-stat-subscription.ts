@@ -23,6 +23,7 @@ export const pgStatSubscription = defineRowsCollector({
   name: 'pg_stat_subscription',
   docs: 'https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STAT-SUBSCRIPTION',
   intervalSeconds: 60,
+  cost: { weight: 'light' },
   source: 'pg_stat_subscription',
   columns,
   sql: 'SELECT * FROM pg_stat_subscription',

@@ -16,6 +16,7 @@ export const pgStatUserFunctions = defineRowsCollector({
   name: 'pg_stat_user_functions',
   docs: 'https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STAT-USER-FUNCTIONS-VIEW',
   intervalSeconds: 60,
+  cost: { weight: 'light' },
   source: 'pg_stat_user_functions',
   columns,
   sql: 'SELECT * FROM pg_stat_user_functions WHERE calls > 0 ORDER BY calls DESC, funcid LIMIT 500',

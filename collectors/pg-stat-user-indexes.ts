@@ -1,7 +1,7 @@
 // https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STAT-ALL-INDEXES-VIEW
 /**
  * pg_stat_user_indexes: the UNION of the top `category_limit` indexes by scans, by tuples read,
- * and of unused indexes (idx_scan = 0) by tuples read (facts §3.3). `category_limit: 0` means no
+ * and of unused indexes (idx_scan = 0) by tuples read (docs/PROTOCOL.md §3.3). `category_limit: 0` means no
  * limit.
  */
 import { defineCategoryCollector, type RowOf } from './define.js';
@@ -35,5 +35,6 @@ export const pgStatUserIndexes = defineCategoryCollector({
   name: 'pg_stat_user_indexes',
   docs: 'https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STAT-ALL-INDEXES-VIEW',
   sql: PG_STAT_USER_INDEXES_SQL,
+  cost: { weight: 'moderate' },
   columns,
 });

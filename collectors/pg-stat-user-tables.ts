@@ -1,6 +1,6 @@
 // https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STAT-ALL-TABLES-VIEW
 /**
- * pg_stat_user_tables: the busiest tables only (facts §3.3) — the UNION of the top
+ * pg_stat_user_tables: the busiest tables only (docs/PROTOCOL.md §3.3) — the UNION of the top
  * `category_limit` tables by writes (ins + upd + del), by scans (seq + idx) and by dead tuples, so
  * at most 3 × category_limit rows. `category_limit: 0` means no limit (every table), as
  * `diff_limit: 0` does for pg_stat_statements.
@@ -60,5 +60,6 @@ export const pgStatUserTables = defineCategoryCollector({
   name: 'pg_stat_user_tables',
   docs: 'https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STAT-ALL-TABLES-VIEW',
   sql: PG_STAT_USER_TABLES_SQL,
+  cost: { weight: 'moderate' },
   columns,
 });

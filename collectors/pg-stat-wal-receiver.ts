@@ -27,6 +27,7 @@ export const pgStatWalReceiver = defineRowsCollector({
   name: 'pg_stat_wal_receiver',
   docs: 'https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STAT-WAL-RECEIVER-VIEW',
   intervalSeconds: 60,
+  cost: { weight: 'light' },
   columns,
   sql: `
     SELECT pid, status, receive_start_lsn, receive_start_tli, written_lsn, flushed_lsn, received_tli,

@@ -20,6 +20,7 @@ export const pgStatWal = defineRowsCollector({
   name: 'pg_stat_wal',
   docs: 'https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STAT-WAL-VIEW',
   intervalSeconds: 60,
+  cost: { weight: 'light' },
   minPgVersion: 14,
   source: 'pg_stat_wal',
   columns,

@@ -1,6 +1,6 @@
 // https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STATIO-ALL-INDEXES-VIEW
 /**
- * pg_statio_user_indexes, paged by indexrelid (facts §3.9). Backfill sends every row page by page;
+ * pg_statio_user_indexes, paged by indexrelid (docs/PROTOCOL.md §3.9). Backfill sends every row page by page;
  * the first empty page switches to delta mode, which walks the pages again, one per tick, and
  * sends only indexes whose (idx_blks_read, idx_blks_hit) changed since last seen. An empty page
  * restarts from offset 0, so one tick per cycle sends nothing.
@@ -60,6 +60,7 @@ export const pgStatioUserIndexes: CollectorDefinition<PgStatioUserIndexesOptions
   name: 'pg_statio_user_indexes',
   docs: 'https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STATIO-ALL-INDEXES-VIEW',
   intervalSeconds: 60,
+  cost: { weight: 'moderate' },
   bootstrap: true,
   configurable: true,
   optionsSchema: pgStatioUserIndexesOptions,

@@ -21,6 +21,7 @@ export const pgStatioUserTables = defineRowsCollector({
   name: 'pg_statio_user_tables',
   docs: 'https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STATIO-ALL-TABLES-VIEW',
   intervalSeconds: 60,
+  cost: { weight: 'moderate' },
   source: 'pg_statio_user_tables',
   columns,
   sql: `

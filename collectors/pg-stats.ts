@@ -1,6 +1,6 @@
 // https://www.postgresql.org/docs/current/view-pg-stats.html
 /**
- * pg_stats for user tables (facts §3.8). Phases:
+ * pg_stats for user tables (docs/PROTOCOL.md §3.8). Phases:
  * 1. bootstrap: every user table, value arrays always NULL;
  * 2. backfill (only with `include_table_data`): pages of `backfill_batch_size` tables, with values;
  * 3. delta: tables analyzed since the previous poll (server clock).
@@ -199,6 +199,7 @@ export const pgStats: CollectorDefinition<PgStatsOptions> = {
   name: 'pg_stats',
   docs: 'https://www.postgresql.org/docs/current/view-pg-stats.html',
   intervalSeconds: 60,
+  cost: { weight: 'moderate' },
   bootstrap: true,
   configurable: true,
   optionsSchema: pgStatsOptions,

@@ -22,6 +22,7 @@ export const pgType = defineRowsCollector({
   name: 'pg_type',
   docs: 'https://www.postgresql.org/docs/current/catalog-pg-type.html',
   intervalSeconds: 300,
+  cost: { weight: 'moderate', changeMarker: ['pg_namespace', 'pg_type'] },
   skipUnchanged: true,
   columns,
   sql: `

@@ -1,6 +1,6 @@
 // https://www.postgresql.org/docs/current/functions-info.html#FUNCTIONS-INFO-CONTROLDATA
 /**
- * server_uptime: minutes since the postmaster started, plus the cluster identity (facts §3.6).
+ * server_uptime: minutes since the postmaster started, plus the cluster identity (docs/PROTOCOL.md §3.6).
  *
  * `system_identifier` is sent as an unsigned decimal string (pg_control_system() returns it as a
  * signed bigint); it and `timeline_id` are cached for 10 minutes and re-read as soon as the
@@ -51,6 +51,7 @@ export const serverUptime: CollectorDefinition<Record<string, never>> = {
   name: 'server_uptime',
   docs: 'https://www.postgresql.org/docs/current/functions-info.html#FUNCTIONS-INFO-CONTROLDATA',
   intervalSeconds: 5,
+  cost: { weight: 'light' },
   configurable: true,
   create() {
     let cache: IdentityCache | null = null;

@@ -14,6 +14,7 @@ export const systemDbSize = defineRowsCollector({
   name: 'system_db_size',
   docs: 'https://www.postgresql.org/docs/current/functions-admin.html#FUNCTIONS-ADMIN-DBSIZE',
   intervalSeconds: 5,
+  cost: { weight: 'heavy', reuseSeconds: 60 },
   columns,
   sql: `
     SELECT sum(pg_database_size(oid))::bigint AS total_size_bytes

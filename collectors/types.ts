@@ -1,5 +1,5 @@
 /**
- * The catalog collector contract (ARCHITECTURE.md "Catalog collector").
+ * The catalog collector contract (docs/ARCHITECTURE.md "Catalog collector").
  *
  * A collector file declares its endpoint name, interval, version gate and SQL; the generic runner
  * (src/agent) schedules, times out, health-gates, de-duplicates (skipUnchanged) and sends.
@@ -28,6 +28,33 @@ export interface CollectorInstance {
   collect(ctx: CollectContext): Promise<CatalogPayload | null>;
 }
 
+/**
+ * What a collection costs the watched server and how fresh its data must be (the cost model,
+ * docs/PERFORMANCE.md "Collection cost"). The runner (src/agent/cost-gate.ts) acts on it; the
+ * wire payloads do not change.
+ */
+export interface CollectorCost {
+  /**
+   * Time inside PostgreSQL per call, as measured at 1,000 tables / 5,000 statements:
+   * `light` < 1 ms, `moderate` < 20 ms, `heavy` beyond (grows with the number of relations,
+   * statements or files). The collection benchmark prints it next to the measurement.
+   */
+  readonly weight: 'light' | 'moderate' | 'heavy';
+  /**
+   * A reading stays good this long: until then the runner sends the last reading again with a
+   * new `collected_at` instead of querying (the value changes more slowly than it is reported).
+   */
+  readonly reuseSeconds?: number;
+  /**
+   * Catalog tables whose contents the payload is computed from. A collection is skipped before
+   * it runs when their insert/update/delete counters (`pg_stat_get_tuples_*`) are unchanged since
+   * the last collection the platform has (the platform de-duplicates these payloads by hash,
+   * `skipUnchanged`); it runs anyway on the forced 30th round. Only for `skipUnchanged`
+   * collectors whose rows depend on nothing but these catalogs.
+   */
+  readonly changeMarker?: readonly string[];
+}
+
 export interface CollectorDefinition<O = unknown> {
   /** Endpoint path and config key, e.g. `pg_stat_bgwriter`. */
   readonly name: string;
@@ -41,6 +68,8 @@ export interface CollectorDefinition<O = unknown> {
   readonly bootstrap?: boolean;
   /** Identical `rows` are not re-sent, except every 30th unchanged round (§3.2). */
   readonly skipUnchanged?: boolean;
+  /** Cost and freshness (see CollectorCost). */
+  readonly cost: CollectorCost;
   /** Configurable in `collectors:` (ddl and pg_index_inventory are always on). */
   readonly configurable?: boolean;
   /**

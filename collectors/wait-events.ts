@@ -40,6 +40,7 @@ export const waitEvents: CollectorDefinition<Record<string, never>> = {
   name: 'wait_events',
   docs: 'https://www.postgresql.org/docs/current/monitoring-stats.html#WAIT-EVENT-TABLE',
   intervalSeconds: 5,
+  cost: { weight: 'light' },
   configurable: true,
   create: () => ({
     async collect(ctx) {

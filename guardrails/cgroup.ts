@@ -1,6 +1,6 @@
 /**
  * Container memory from the cgroup file system, cache excluded (what `docker stats` and the Go agent's
- * docker adapter report, facts §5):
+ * docker adapter report, docs/PROTOCOL.md §5):
  * - cgroup v2: memory.current − inactive_file (memory.stat) against memory.max; `max` = no limit.
  *   https://docs.kernel.org/admin-guide/cgroup-v2.html#memory-interface-files
  * - cgroup v1: memory.usage_in_bytes − total_inactive_file (memory.stat) against

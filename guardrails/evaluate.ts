@@ -1,5 +1,5 @@
 /**
- * The guardrail decision (facts §1.9, §5): a pure function of one memory reading and the settings.
+ * The guardrail decision (docs/PROTOCOL.md §1.9, §5): a pure function of one memory reading and the settings.
  *
  * - `kind: 'used'` (default): usedBytes / limitBytes × 100 > threshold → critical `memory`.
  * - `kind: 'freeable'` (RDS without Performance Insights, which reports FreeableMemory):

@@ -1,6 +1,6 @@
 /**
  * Host memory from /proc/meminfo: used = MemTotal − MemAvailable (what gopsutil's Total−Available
- * gives the Go agent, facts §5). Never touches the database.
+ * gives the Go agent, docs/PROTOCOL.md §5). Never touches the database.
  * https://www.kernel.org/doc/html/latest/filesystems/proc.html#meminfo
  */
 import { readFile } from 'node:fs/promises';

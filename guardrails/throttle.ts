@@ -1,5 +1,5 @@
 /**
- * The guardrail task's quiet period (facts §2.3): after a signal, skip checks for 15 s; otherwise
+ * The guardrail task's quiet period (docs/PROTOCOL.md §2.3): after a signal, skip checks for 15 s; otherwise
  * check on every tick. Pure: the runner passes the clock.
  */
 export class GuardrailThrottle {

@@ -1,6 +1,6 @@
 /**
  * Restarting PostgreSQL in a container, for the ALTER SYSTEM backend (adapters/local/apply.ts):
- * the Docker Engine API, `POST /containers/{id}/restart` (facts §4.3). A restart
+ * the Docker Engine API, `POST /containers/{id}/restart` (docs/PROTOCOL.md §4.3). A restart
  * starts a stopped container too, which the RestartFn contract requires.
  * https://docs.docker.com/reference/api/engine/version/v1.47/#tag/Container/operation/ContainerRestart
  */

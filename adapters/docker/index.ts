@@ -1,10 +1,10 @@
 /**
- * `--docker`: PostgreSQL in a Docker container (facts §7.2). Container metrics, system info and the
+ * `--docker`: PostgreSQL in a Docker container (docs/ADAPTERS.md §3). Container metrics, system info and the
  * memory guardrail come from the Docker Engine API; configuration is applied with ALTER SYSTEM and
  * the container is restarted through the engine when a knob needs it.
  */
 import type { Adapter, AdapterContext, AdapterModule } from '../types.js';
-import { readActiveConfig } from '../../src/pg/settings.js';
+import { ActiveConfigCache, invalidateAfterApply } from '../../src/pg/settings-cache.js';
 import { alterSystemSettings } from '../local/apply.js';
 import { dockerRestart } from './apply.js';
 import { createDockerApi } from './client.js';
@@ -21,11 +21,13 @@ async function create(ctx: AdapterContext): Promise<Adapter> {
   const timeoutMs = config.postgresql.restart_timeout_seconds * 1000;
   const settings = alterSystemSettings(ctx, { restart: dockerRestart(api, container, { timeoutMs, log }) });
   const hardware = containerHardwareCollector(api, container);
+  // pg_settings in full only when a reload, a restart or our own apply may have changed it.
+  const activeConfig = new ActiveConfigCache(db);
   return {
     id: 'docker',
     systemInfo: (signal) => dockerSystemInfo(api, container, db, pgVersion, signal),
-    activeConfig: () => readActiveConfig(db),
-    settings,
+    activeConfig: () => activeConfig.read(),
+    settings: invalidateAfterApply(settings, activeConfig),
     hardwareCollectors: () => [hardware],
     guardrailReading: containerGuardrailReader(api, container, log),
   };

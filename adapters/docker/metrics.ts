@@ -1,5 +1,5 @@
 /**
- * Container metrics from the Docker Engine API stats endpoint (facts §7.2, §5): the `hardware`
+ * Container metrics from the Docker Engine API stats endpoint (docs/ADAPTERS.md §3, docs/PROTOCOL.md §5): the `hardware`
  * collector (CPU % and memory used) and the memory guardrail reading. Formulas in stats.ts.
  */
 import type { Logger } from '../../src/log.js';

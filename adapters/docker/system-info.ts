@@ -1,5 +1,5 @@
 /**
- * System info for PostgreSQL in a Docker container (facts §7.2), from container inspect and one
+ * System info for PostgreSQL in a Docker container (docs/ADAPTERS.md §3), from container inspect and one
  * stats sample. All-or-nothing: any failed reading fails the whole call, because a partial system
  * info looks to the platform like a hardware change.
  */

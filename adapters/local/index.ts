@@ -1,11 +1,11 @@
 /**
- * `--local`: a self-hosted PostgreSQL on this host (facts §7.1), and the fallback when no other
+ * `--local`: a self-hosted PostgreSQL on this host (docs/ADAPTERS.md §2), and the fallback when no other
  * adapter is configured. Host metrics via systeminformation; memory guardrail from the cgroup when
  * the agent runs in a container with a limit, else from the host.
  */
 import type { Adapter, AdapterContext, AdapterModule } from '../types.js';
 import { readContainerMemory } from '../../guardrails/index.js';
-import { readActiveConfig } from '../../src/pg/settings.js';
+import { ActiveConfigCache, invalidateAfterApply } from '../../src/pg/settings-cache.js';
 import { silentLogger } from '../../src/log.js';
 import { alterSystemSettings, findAutoConf, localRestart } from './apply.js';
 import { hostHardwareCollector } from './metrics.js';
@@ -17,11 +17,13 @@ async function create(ctx: AdapterContext): Promise<Adapter> {
   const autoConfFile = await findAutoConf(db, log);
   const hardware = hostHardwareCollector();
   const settings = alterSystemSettings(ctx, { restart, autoConfFile });
+  // pg_settings in full only when a reload, a restart or our own apply may have changed it.
+  const activeConfig = new ActiveConfigCache(db);
   return {
     id: 'local',
     systemInfo: () => localSystemInfo(db, pgVersion),
-    activeConfig: () => readActiveConfig(db),
-    settings,
+    activeConfig: () => activeConfig.read(),
+    settings: invalidateAfterApply(settings, activeConfig),
     hardwareCollectors: () => [hardware],
     guardrailReading: () => readContainerMemory(),
   };

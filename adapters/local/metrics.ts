@@ -1,5 +1,5 @@
 /**
- * The `hardware` metric collector for this host (facts §7.1): CPU usage, memory used
+ * The `hardware` metric collector for this host (docs/ADAPTERS.md §2): CPU usage, memory used
  * (total − available), and disk I/O operation counts as deltas from the second tick on.
  */
 import type { MetricCollector } from '../types.js';

@@ -1,5 +1,5 @@
 /**
- * Restarting a PostgreSQL on this host (facts §4.3): a restart script, or systemd.
+ * Restarting a PostgreSQL on this host (docs/PROTOCOL.md §4.3): a restart script, or systemd.
  *
  * - `restartScriptPath`: executed directly (no shell, no arguments); exit 0 = success; its output is
  *   logged on failure; killed (SIGTERM, then SIGKILL) when it outlasts `timeoutMs` or the signal.

@@ -1,5 +1,5 @@
 /**
- * System info for a self-hosted PostgreSQL on this host (facts §7.1). All-or-nothing: any failed
+ * System info for a self-hosted PostgreSQL on this host (docs/ADAPTERS.md §2). All-or-nothing: any failed
  * reading fails the whole call, because a partial system info looks to the platform like a
  * hardware change.
  */

@@ -1,5 +1,5 @@
 /**
- * `--patroni`: a member of a Patroni cluster (facts §7.8), one agent per node. Configuration goes
+ * `--patroni`: a member of a Patroni cluster (docs/ADAPTERS.md §9), one agent per node. Configuration goes
  * through Patroni's dynamic configuration (`/config`, see apply.ts); restarts through Patroni's
  * `/restart`, replicas first; failovers are tracked from `/cluster` (failover.ts). Host metrics,
  * system info and the memory guardrail are the local adapter's.

@@ -3,6 +3,7 @@ import type { CollectionData, SizeResult } from '../collection.js';
 import type { BenchResult } from './bench.js';
 import type { TargetRow } from './report.js';
 import { fmt, fmtBytes, fmtRange, spreadPct, type Summary } from './stats.js';
+import { renderSideBySide, sideBySideTargets } from './side-by-side-report.js';
 
 const MB = 1024 * 1024;
 const label = (s: SizeResult) =>
@@ -51,6 +52,7 @@ export function collectionTargets(r: BenchResult<CollectionData>): TargetRow[] {
       measured: `${fmtRange(mb(s.rss), 0)} MiB (${fmt(s.rssBaseline / MB, 0)} MiB before the first round)`,
       met: null, // diagnostic: the benchmark process, not the agent
     },
+    ...sideBySideTargets(r.data.sizes),
   ];
 }
 
@@ -136,6 +138,7 @@ export function renderCollection(r: BenchResult<CollectionData>): string {
       'least once), VmRSS sampled each second and VmHWM at the end. The in-process RSS columns above are the ' +
       "benchmark process (tsx loader, pg, the bench's own bookkeeping, 42 collector instances), an upper bound.",
   );
+  out.push('', renderSideBySide(sizes));
   out.push('', '### Most expensive collectors (steady-state wall time, median)', '');
   for (const s of sizes) {
     const top = [...s.collectors].sort((a, b) => b.wallMs.median - a.wallMs.median).slice(0, 5);

@@ -1,6 +1,7 @@
 /**
  * prometheus-postgres-exporter (Debian package) on a loopback port, as the peer the agent's
- * collection cost is compared with (peer-survey §3, dependencies §5).
+ * collection cost is compared with (the common Prometheus exporter for PostgreSQL,
+ * https://github.com/prometheus-community/postgres_exporter).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { gzipSync } from 'node:zlib';

@@ -3,7 +3,7 @@
  *
  * With `pg_stat_statements.track = all` one statement can have a top-level and a nested entry
  * (the `toplevel` column, extension 1.9+); the platform keys by the triple, so duplicates are
- * merged (facts §3.4, #176). Counters and totals are summed (null = absent, not 0), extrema take
+ * merged (docs/PROTOCOL.md §3.4, #176). Counters and totals are summed (null = absent, not 0), extrema take
  * min/max, `mean = total / count`, and `stddev` is the pooled population standard deviation of the
  * parallel combination (Chan, Golub & LeVeque, "Updating formulae and a pairwise algorithm for
  * computing sample variances", 1979): M2 = Σ M2ᵢ + Σ nᵢ (meanᵢ − mean)², stddev = √(M2 / n), with

@@ -1,5 +1,5 @@
 /**
- * Deltas against the previous snapshot, ranking and the row cap (facts §3.4, #162).
+ * Deltas against the previous snapshot, ranking and the row cap (docs/PROTOCOL.md §3.4, #162).
  *
  * A key unseen before counts from 0. A delta exists only when both the call count and the total
  * execution time grew. `delta_count` and `average_query_runtime` cover every delta, not only the

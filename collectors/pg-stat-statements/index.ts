@@ -1,5 +1,5 @@
 /**
- * pg_stat_statements: per-statement execution statistics with deltas (facts §3.4).
+ * pg_stat_statements: per-statement execution statistics with deltas (docs/PROTOCOL.md §3.4).
  * https://www.postgresql.org/docs/current/pgstatstatements.html
  *
  * Each tick reads the extension version; a change rebuilds the query and drops the previous
@@ -77,6 +77,7 @@ export const pgStatStatements: CollectorDefinition<PgStatStatementsOptions> = {
   name: 'pg_stat_statements',
   docs: 'https://www.postgresql.org/docs/current/pgstatstatements.html',
   intervalSeconds: 5,
+  cost: { weight: 'heavy' },
   configurable: true,
   optionsSchema: pgStatStatementsOptions,
   create: (options) => createPgStatStatements(options),

@@ -1,5 +1,5 @@
 /**
- * The wire payload of `pg_stat_statements` (facts §3.4): `{collected_at, rows, deltas?,
+ * The wire payload of `pg_stat_statements` (docs/PROTOCOL.md §3.4): `{collected_at, rows, deltas?,
  * delta_count, average_query_runtime}`. `queryid` is a bigint so the platform JSON encoder
  * writes it as an exact integer.
  */

@@ -1,6 +1,6 @@
 /**
  * SQL for pg_stat_statements, chosen by the installed EXTENSION version (not the server version:
- * an RDS PG17 server may still run extension 1.10; facts §3.4, #149).
+ * an RDS PG17 server may still run extension 1.10; docs/PROTOCOL.md §3.4, #149).
  * https://www.postgresql.org/docs/current/pgstatstatements.html
  */
 import { COUNTER_FIELDS, TIME_FIELDS } from './row.js';

@@ -9,7 +9,8 @@ import type { Logger } from '../log.js';
 import type { Db } from '../pg/pool.js';
 import type { PlatformClient } from '../platform/client.js';
 import { CatalogRunner, selectCollectors } from './catalog.js';
-import { CommonAgent } from './common-agent.js';
+import type { ApprovalFlow } from './approval-flow.js';
+import { CommonAgent, type AgentObserver } from './common-agent.js';
 import { CrashGuard } from './crash-guard.js';
 import { FailureLog } from './failure-log.js';
 import { HealthGate } from './health-gate.js';
@@ -32,6 +33,11 @@ export interface AssembleOptions {
   agentVersion: string;
   startTime?: Date;
   printPlan?: (text: string) => void;
+  /** apply_mode: approve. */
+  approval?: ApprovalFlow;
+  /** Service metrics: every guarded run, apply outcomes, guardrail signals. */
+  observeRun?: (name: string, seconds: number, ok: boolean) => void;
+  observer?: AgentObserver;
 }
 
 export interface Assembled {
@@ -43,7 +49,7 @@ export interface Assembled {
 
 export function assembleAgent(o: AssembleOptions): Assembled {
   const { config, log, platform } = o;
-  const guard = new CrashGuard(log, (type, message) => platform.reportError(type, message));
+  const guard = new CrashGuard(log, (type, message) => platform.reportError(type, message), o.observeRun);
   const gate = new HealthGate({ ping: () => o.db.ping(5_000), log });
   const failures = new FailureLog(log);
   const agent = new CommonAgent({
@@ -56,6 +62,8 @@ export function assembleAgent(o: AssembleOptions): Assembled {
     agentVersion: o.agentVersion,
     startTime: o.startTime ?? new Date(),
     printPlan: o.printPlan,
+    ...(o.approval ? { approval: o.approval } : {}),
+    ...(o.observer ? { observer: o.observer } : {}),
   });
   const collectors = selectCollectors(o.registry, {
     pgMajor: o.pgMajor,

@@ -1,7 +1,9 @@
 /**
- * Catalog collector scheduling (facts §2.4, §3.2): version gating, the bootstrap set run once
+ * Catalog collector scheduling (docs/PROTOCOL.md §2.4, §3.2): version gating, the bootstrap set run once
  * (one at a time, starts at least 200 ms apart) before steady state, staggered tickers,
  * skip-unchanged with a forced send every 30th unchanged round, error reporting as `<name>_error`.
+ * Before a collector runs, its declared cost model decides whether the last reading stands in for
+ * a new one (cost-gate.ts); what reaches the platform is the same either way.
  */
 import type { CollectContext, CollectorDefinition, CollectorInstance } from '../../collectors/types.js';
 import type { Db } from '../pg/pool.js';
@@ -17,6 +19,7 @@ import type { Intervals } from './intervals.js';
 import type { FailureLog } from './failure-log.js';
 import { sleep } from './deadline.js';
 import type { Scheduler } from './scheduler.js';
+import { CostGate } from './cost-gate.js';
 
 /** Every 30th unchanged collection is sent anyway, as a liveness signal (§3.2). */
 export const FORCED_SEND_EVERY = 30;
@@ -39,6 +42,8 @@ export interface CatalogDeps {
   failures: FailureLog;
   intervals: Intervals;
   log: Logger;
+  /** Wall clock in ms (injectable for tests); default Date.now. */
+  nowMs?: () => number;
 }
 
 /** Which collectors run: enabled, not disabled by the adapter, supported by this server major. */
@@ -80,12 +85,39 @@ class SkipTracker {
     if (this.unchanged % FORCED_SEND_EVERY === 0) return true;
     return false;
   }
+
+  /** True when an unchanged payload this round would be sent anyway (the forced liveness send). */
+  forcedRoundDue(): boolean {
+    return this.last !== undefined && (this.unchanged + 1) % FORCED_SEND_EVERY === 0;
+  }
+
+  /** Count a round skipped before collecting because nothing changed (see cost-gate.ts). */
+  skippedUnchanged(): void {
+    this.unchanged++;
+  }
 }
 
 export class CatalogRunner {
   private readonly skips = new Map<string, SkipTracker>();
+  private readonly gates = new Map<string, CostGate>();
+  private readonly nowMs: () => number;
 
-  constructor(private readonly d: CatalogDeps) {}
+  constructor(private readonly d: CatalogDeps) {
+    this.nowMs = d.nowMs ?? Date.now;
+  }
+
+  private tracker(name: string): SkipTracker {
+    let t = this.skips.get(name);
+    if (!t) this.skips.set(name, (t = new SkipTracker()));
+    return t;
+  }
+
+  private costGateFor(c: ScheduledCollector): CostGate {
+    let g = this.gates.get(c.def.name);
+    if (!g)
+      this.gates.set(c.def.name, (g = new CostGate(c.def.cost, c.def.skipUnchanged === true, this.nowMs)));
+    return g;
+  }
 
   /** One collect + send. Errors are handled here; returns true when it completed without error. */
   async tick(c: ScheduledCollector, signal: AbortSignal): Promise<boolean> {
@@ -97,20 +129,34 @@ export class CatalogRunner {
       pgMajor: this.d.pgMajor,
       log,
       signal: s,
-      now: () => new Date(),
+      now: () => new Date(this.nowMs()),
     });
+    const costGate = this.costGateFor(c);
     const outcome = await guard.run(
       name,
       intervals.catalogCollectDeadlineMs,
       async (s) => {
-        const payload = await c.instance.collect(ctx(s));
-        if (!payload) return 'empty' as const;
-        if (c.def.skipUnchanged) {
-          let tracker = this.skips.get(name);
-          if (!tracker) this.skips.set(name, (tracker = new SkipTracker()));
-          if (!tracker.shouldSend(payload)) return 'unchanged' as const;
+        const tracker = c.def.skipUnchanged ? this.tracker(name) : undefined;
+        const decision = await costGate.before(
+          this.d.db,
+          new Date(this.nowMs()),
+          tracker?.forcedRoundDue() ?? false,
+        );
+        if (decision.kind === 'unchanged') {
+          tracker?.skippedUnchanged();
+          return 'unchanged' as const;
+        }
+        const payload = decision.kind === 'reuse' ? decision.payload : await c.instance.collect(ctx(s));
+        if (!payload) {
+          costGate.collected(decision, null);
+          return 'empty' as const;
+        }
+        if (tracker && !tracker.shouldSend(payload)) {
+          costGate.collected(decision, payload);
+          return 'unchanged' as const;
         }
         await platform.sendCatalog(name, payload, { signal: s });
+        costGate.collected(decision, payload);
         return 'sent' as const;
       },
       signal,

@@ -87,7 +87,7 @@ function agent(f: ReturnType<typeof fakes>, pauseMs = DEFAULT_INTERVALS.guardrai
 
 const signal = new AbortController().signal;
 
-describe('CommonAgent config task (facts §2.2)', () => {
+describe('CommonAgent config task (docs/PROTOCOL.md §2.2)', () => {
   it('fetches the proposal before sending, applies it, and sends the re-read config', async () => {
     const f = fakes({ proposal });
     await agent(f).syncConfig(signal);
@@ -165,7 +165,7 @@ describe('CommonAgent failover handling', () => {
   });
 });
 
-describe('CommonAgent guardrail (facts §2.3)', () => {
+describe('CommonAgent guardrail (docs/PROTOCOL.md §2.3)', () => {
   it('signals at most once per pause window while memory stays high', async () => {
     const f = fakes({ usedPct: 95 });
     const a = agent(f, 300);

@@ -13,8 +13,10 @@ import { evaluate } from '../../guardrails/index.js';
 import { errorCode, errorMessage, FailoverDetectedError } from '../errors.js';
 import { formatPlan } from '../apply/index.js';
 import { encodeJson, sha256Hex } from '../platform/json.js';
+import type { ApprovalFlow, ApplyOutcomeKind } from './approval-flow.js';
 import type { CrashGuard } from './crash-guard.js';
 import type { Intervals } from './intervals.js';
+import { knobText } from './knob-text.js';
 
 /** One identifier per process, shared by every CommonAgent (Go #102: the platform saw "two agents"). */
 export const AGENT_IDENTIFIER = randomUUID();
@@ -38,8 +40,17 @@ export interface CommonAgentDeps {
   log: Logger;
   agentVersion: string;
   startTime: Date;
-  /** Print a dry-run plan (the CLI writes it to stdout). */
+  /** Print a dry-run plan as text (pretty logs only: the CLI writes it to stderr). */
   printPlan?: (text: string) => void;
+  /** apply_mode: approve — proposals wait for a human decision (approval-flow.ts). */
+  approval?: ApprovalFlow;
+  /** Told apply outcomes and guardrail signals (service metrics). */
+  observer?: AgentObserver;
+}
+
+export interface AgentObserver {
+  apply(outcome: ApplyOutcomeKind | 'dry_run', action: 'reload' | 'restart' | 'none'): void;
+  guardrail(type: string): void;
 }
 
 export class CommonAgent {
@@ -97,7 +108,7 @@ export class CommonAgent {
   }
 
   /**
-   * The config task (facts §2.2): read the active config, fetch the proposal BEFORE sending (after a
+   * The config task (docs/PROTOCOL.md §2.2): read the active config, fetch the proposal BEFORE sending (after a
    * failover the baseline must be applied first), apply it, then send the active config — the
    * pre-apply one when the apply failed.
    */
@@ -107,10 +118,15 @@ export class CommonAgent {
     if (!(await this.failoverClear(signal))) return;
     let rows = await adapter.activeConfig(signal);
     const proposal = await platform.fetchRecommendation(tick);
-    if (proposal) {
-      const changed = await this.applyProposal(proposal, signal);
-      if (changed) rows = await adapter.activeConfig(signal);
-    }
+    const changed =
+      this.d.approval && !this.d.config.tuning.dry_run
+        ? await this.d.approval.tick(proposal, {
+            plan: (p) => adapter.settings.plan(p, signal),
+            apply: (p) => this.applyOutcome(p, signal),
+            report: (message) => platform.reportError('config_apply_error', message, new Date(), { signal }),
+          })
+        : proposal !== null && (await this.applyOutcome(proposal, signal)) === 'applied';
+    if (changed) rows = await adapter.activeConfig(signal);
     await platform.sendActiveConfig(rows, tick);
     log.debug({ rows: rows.length }, 'active config sent');
   }
@@ -145,8 +161,8 @@ export class CommonAgent {
     }
   }
 
-  /** Returns true when the database settings changed. */
-  private async applyProposal(proposal: Proposal, signal: AbortSignal): Promise<boolean> {
+  /** `applied` when the database settings changed. */
+  private async applyOutcome(proposal: Proposal, signal: AbortSignal): Promise<ApplyOutcomeKind> {
     const { adapter, platform, log, config } = this.d;
     const hash = sha256Hex(encodeJson(proposal));
     const dryRun = config.tuning.dry_run;
@@ -155,28 +171,48 @@ export class CommonAgent {
       Date.now() - this.failedProposal.at < FAILED_PROPOSAL_BACKOFF_MS
     ) {
       log.debug('proposal unchanged since it failed; not retrying yet');
-      return false;
+      return 'failed';
     }
     try {
       // A failover between the config read and the apply must not send the old primary's proposal.
-      if (!(await this.failoverClear(signal))) return false;
+      if (!(await this.failoverClear(signal))) return 'unchanged';
       const result = await adapter.settings.apply(proposal, { dryRun, signal });
       this.failedProposal = undefined;
       if (dryRun) {
         if (this.lastDryRunHash !== hash) {
           this.lastDryRunHash = hash;
           this.d.printPlan?.(formatPlan(result.plan));
-          log.info({ knobs: result.plan.changes.length }, 'dry run: proposal validated, nothing changed');
+          this.d.observer?.apply('dry_run', 'none');
+          log.info(
+            {
+              knobs: result.plan.changes.length,
+              plan: result.plan.changes.map((c) => ({
+                name: c.name,
+                current: c.current,
+                proposed: c.proposed,
+                unit: c.unit,
+                text: knobText(c.name, c.proposed, c.unit),
+                appliedBy: c.context === 'postmaster' ? 'restart' : 'reload',
+              })),
+              unchanged: result.plan.unchanged,
+            },
+            'dry run: proposal validated, nothing changed',
+          );
         }
-        return false;
+        return 'unchanged';
       }
+      const action = result.action === 'dry-run' ? 'none' : result.action;
+      this.d.observer?.apply(action === 'none' ? 'unchanged' : 'applied', action);
       if (result.action !== 'none') {
         log.info(
-          { action: result.action, knobs: result.plan.changes.map((c) => `${c.name}=${c.proposed}`) },
+          {
+            action: result.action,
+            knobs: result.plan.changes.map((c) => knobText(c.name, c.proposed, c.unit)),
+          },
           'configuration applied',
         );
       }
-      return result.action !== 'none';
+      return result.action === 'none' ? 'unchanged' : 'applied';
     } catch (err) {
       this.failedProposal = { hash, at: Date.now() };
       if (dryRun && this.lastDryRunHash !== hash) {
@@ -184,13 +220,14 @@ export class CommonAgent {
         this.d.printPlan?.(formatPlan(err));
       }
       const message = `Failed to apply configuration: ${errorMessage(err)}`;
+      this.d.observer?.apply(dryRun ? 'dry_run' : 'failed', 'none');
       log.error({ errorType: errorCode(err), err: errorMessage(err) }, 'configuration not applied');
       if (!dryRun) {
         await platform.reportError(errorCode(err), message, new Date(), { signal }).catch((e: unknown) => {
           log.debug({ err: errorMessage(e) }, 'apply error report failed');
         });
       }
-      return false;
+      return 'failed';
     }
   }
 
@@ -216,10 +253,11 @@ export class CommonAgent {
       'memory guardrail triggered',
     );
     await this.d.platform.sendGuardrail(verdict, { signal });
+    this.d.observer?.guardrail(verdict.type);
   }
 }
 
-/** Heartbeat payload (facts §1.4). */
+/** Heartbeat payload (docs/PROTOCOL.md §1.4). */
 export function buildHeartbeat(config: Config, agentVersion: string, startTime: Date): HeartbeatPayload {
   return {
     agent_version: agentVersion,

@@ -2,7 +2,7 @@
  * Crash isolation. Every task and collector runs through `CrashGuard.run`: a throw, a rejection or
  * a hang past its deadline is contained here and never reaches the event loop.
  *
- * Failures are split in two, as the Go agent splits errors from panics (facts §2.6):
+ * Failures are split in two, as the Go agent splits errors from panics (docs/PROTOCOL.md §2.6):
  * - expected failures (a database error with a SQLSTATE, an unreachable database or platform,
  *   a typed AgentError) are returned to the caller, which logs or reports them as usual;
  * - anything else (a programming error, a hang) is a "panic": counted per name and reported to the
@@ -41,6 +41,8 @@ export class CrashGuard {
   constructor(
     private readonly log: Logger,
     private readonly report: PanicReporter,
+    /** Told every finished run (service metrics); runs cut short by shutdown are not told. */
+    private readonly observe?: (name: string, seconds: number, ok: boolean) => void,
   ) {}
 
   /** Consecutive panic count for `name` (tests, soak reports). */
@@ -54,14 +56,18 @@ export class CrashGuard {
     fn: (signal: AbortSignal) => Promise<T>,
     outer?: AbortSignal,
   ): Promise<GuardOutcome<T>> {
+    const started = performance.now();
+    const took = () => (performance.now() - started) / 1000;
     try {
       const value = await withDeadline(name, deadlineMs, fn, outer);
       this.counts.delete(name);
+      this.observe?.(name, took(), true);
       return { ok: true, value };
     } catch (error) {
       if (outer?.aborted && !(error instanceof DeadlineError)) {
         return { ok: false, error, panic: false }; // shutting down
       }
+      this.observe?.(name, took(), false);
       if (isExpectedFailure(error)) {
         this.counts.delete(name);
         return { ok: false, error, panic: false };

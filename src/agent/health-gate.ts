@@ -1,5 +1,5 @@
 /**
- * Health gate (facts §2.5). When a database-touching task hits a connection-class error the gate
+ * Health gate (docs/PROTOCOL.md §2.5). When a database-touching task hits a connection-class error the gate
  * closes; gated tasks (metrics, system info, config, catalog) skip while it is closed instead of
  * each timing out, and one background pinger (backoff 1 s doubling to 30 s) reopens it.
  * Heartbeat and guardrails are not gated. One log line per closure and one per reopening.

@@ -1,4 +1,4 @@
-/** Task intervals and deadlines (facts §2.1, §2.7; deadlines are ours). */
+/** Task intervals and deadlines (docs/PROTOCOL.md §2.1, §2.7; deadlines are ours). */
 export interface Intervals {
   heartbeatMs: number;
   metricsMs: number;

@@ -1,5 +1,5 @@
 /**
- * The Runner: schedules every task (facts §2.1), owns the cross-cutting concerns (deadlines,
+ * The Runner: schedules every task (docs/PROTOCOL.md §2.1), owns the cross-cutting concerns (deadlines,
  * crash isolation, the health gate, repeated-failure logging) and shuts down cleanly.
  *
  * | task        | interval | first run   | gated |

@@ -1,5 +1,5 @@
 /**
- * Startup checks (facts §2.8), skipped with `disable_checks`: the database answers, the
+ * Startup checks (docs/PROTOCOL.md §2.8), skipped with `disable_checks`: the database answers, the
  * pg_stat_statements view is readable in schema public, and the platform accepts a heartbeat.
  * Each failure says what to fix.
  */
@@ -10,8 +10,8 @@ import { errorMessage } from '../errors.js';
 import { sqlState } from '../pg/sqlstate.js';
 
 export class StartupCheckError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'StartupCheckError';
   }
 }
@@ -26,6 +26,7 @@ export async function runStartupChecks(
   } catch (err) {
     throw new StartupCheckError(
       `startup check: database: cannot connect (${errorMessage(err)}); check postgresql.connection_url (env: DBT_POSTGRESQL_CONNECTION_URL) and that PostgreSQL is running`,
+      { cause: err },
     );
   }
   try {
@@ -40,13 +41,16 @@ export async function runStartupChecks(
           : state === '42501'
             ? 'grant pg_read_all_stats (or pg_monitor) to the agent role'
             : 'check the pg_stat_statements extension';
-    throw new StartupCheckError(`startup check: pg_stat_statements: ${errorMessage(err)}; ${hint}`);
+    throw new StartupCheckError(`startup check: pg_stat_statements: ${errorMessage(err)}; ${hint}`, {
+      cause: err,
+    });
   }
   try {
     await platform.heartbeat(heartbeat);
   } catch (err) {
     throw new StartupCheckError(
       `startup check: platform: heartbeat refused (${errorMessage(err)}); check dbtune.server_url, dbtune.api_key and dbtune.database_id`,
+      { cause: err },
     );
   }
 }

@@ -5,7 +5,7 @@ import { alterSystemReset, alterSystemSet, quoteIdent, quoteLiteral } from './sq
 describe('allowlist and denylist', () => {
   const policy = createKnobPolicy();
 
-  it('allows the DBtune tuning space (tuning-facts.md) by default', () => {
+  it('allows the DBtune tuning space (docs/TUNING.md) by default', () => {
     for (const knob of [
       'work_mem',
       'random_page_cost',

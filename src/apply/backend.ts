@@ -1,5 +1,5 @@
 /**
- * The settings-backend port (ARCHITECTURE.md "Apply engine"). One executor (engine.ts) owns the
+ * The settings-backend port (docs/ARCHITECTURE.md "Apply engine"). One executor (engine.ts) owns the
  * sequence plan → check → snapshot → write → activate → wait → read back → restore on any failure,
  * the apply lock, dry-run and the "nothing changed → do nothing" rule. A backend supplies only its
  * platform's verbs: ALTER SYSTEM + auto.conf (local, Docker), a parameter group (RDS/Aurora),

@@ -1,5 +1,5 @@
 /**
- * The apply engine: one executor for every adapter (ARCHITECTURE.md "Apply engine"). It owns the
+ * The apply engine: one executor for every adapter (docs/ARCHITECTURE.md "Apply engine"). It owns the
  * guarantees — the whole batch is planned before anything changes, nothing is done when nothing
  * would change, a dry run touches nothing, one apply at a time, every value is read back in
  * `pg_settings`, and any failure after the first write restores the previous values and reads them

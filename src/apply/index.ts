@@ -1,5 +1,5 @@
 /**
- * The apply engine (ARCHITECTURE.md "Apply engine"): one executor for every adapter, with the
+ * The apply engine (docs/ARCHITECTURE.md "Apply engine"): one executor for every adapter, with the
  * platform's verbs supplied by a settings backend (backend.ts). Planning is pure (plan.ts), the
  * executor owns the sequence and the guarantees (engine.ts).
  */

@@ -1,5 +1,5 @@
 /**
- * Proposal → knob list (facts §1.8, §4.1, §4.2). Strict: any structural problem refuses the whole
+ * Proposal → knob list (docs/PROTOCOL.md §1.8, §4.1, §4.2). Strict: any structural problem refuses the whole
  * proposal before anything else happens.
  */
 import { ConfigApplyError } from '../errors.js';

@@ -1,4 +1,4 @@
-/** Apply engine types (ARCHITECTURE.md "Apply engine"). */
+/** Apply engine types (docs/ARCHITECTURE.md "Apply engine"). */
 export interface PlannedChange {
   name: string;
   /** Current value as in pg_settings.setting (base unit). */

@@ -10,7 +10,6 @@ import type { Config, LoadResult } from '../config/index.js';
 import type { GlobalOptions, Io } from './program.js';
 import { selectAdapter, type Selection } from './select-adapter.js';
 import { fileSections } from './setup.js';
-import { UsageError } from './usage-error.js';
 
 export interface ResolvedAdapter {
   selection: Selection;
@@ -27,11 +26,6 @@ export async function resolveAdapter(
 ): Promise<ResolvedAdapter> {
   const selection = selectAdapter({ flags: g.adapterFlags, env: io.env, sections: fileSections(loaded) });
   const entry = adapterEntry(selection.id);
-  if (!entry.load) {
-    throw new UsageError(
-      `the ${entry.id} adapter (${entry.flag}) is not available in this version yet; use --local`,
-    );
-  }
   const module = await entry.load();
   module.preflight?.(config, io.env);
   return { selection, entry, module };

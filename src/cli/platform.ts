@@ -4,10 +4,11 @@
  * agent uses the same HTTP client either way, so nothing else knows the difference.
  */
 import type { Config } from '../config/index.js';
-import { startEmbeddedForAgent, type EmbeddedSessionControl } from '../embedded/attach.js';
+import type { EmbeddedSessionControl } from '../embedded/attach.js';
 import type { Logger } from '../log.js';
 import { registerSecret } from '../log.js';
-import { PlatformClient } from '../platform/client.js';
+import { proxyLabel, proxyUrlFor } from '../net/proxy.js';
+import { PlatformClient, type CallOutcome } from '../platform/client.js';
 import { RawLogForwarder } from '../platform/raw-logs.js';
 import type { Io } from './program.js';
 import { AGENT_VERSION } from './version.js';
@@ -22,16 +23,27 @@ export interface ConnectedPlatform {
   close(): Promise<void>;
 }
 
-/**
- * `purpose: 'check'` never creates a saved embedded session: `check` talks to a throwaway platform.
- */
+export interface PlatformOptions {
+  /** Every platform call's outcome (service metrics and readiness). */
+  onCall?: (outcome: CallOutcome) => void;
+  /** `check` never creates a saved embedded session: it talks to a throwaway platform. */
+  purpose?: 'run' | 'check';
+  /** The adapter's database password provider (Azure Entra), for the embedded platform's own connection. */
+  password?: () => Promise<string>;
+  /** Process shutdown: the embedded platform stops waiting for a database that is starting up. */
+  signal?: AbortSignal;
+}
+
 export function connectPlatform(
   config: Config,
   log: Logger,
   io: Io,
-  purpose: 'run' | 'check' = 'run',
+  options: PlatformOptions = {},
 ): Promise<ConnectedPlatform> {
-  if (config.dbtune.server_url === 'embedded') return startEmbeddedForAgent(config, log, io, purpose);
+  if (config.dbtune.server_url === 'embedded') {
+    // Loaded only when used: the embedded platform and its tuner are ~27 modules `--local` never needs.
+    return import('../embedded/attach.js').then((m) => m.startEmbeddedForAgent(config, log, io, options));
+  }
   const apiKey = config.dbtune.api_key ?? '';
   const databaseId = config.dbtune.database_id ?? '';
   registerSecret(apiKey);
@@ -41,12 +53,17 @@ export function connectPlatform(
     databaseId,
     log,
     agentVersion: AGENT_VERSION,
+    ...(options.onCall ? { onCall: options.onCall } : {}),
   });
   const forwarder = new RawLogForwarder({ client, log });
   return Promise.resolve({
     client,
     forwarder,
-    label: new URL(config.dbtune.server_url).origin,
+    label: withProxy(new URL(config.dbtune.server_url).origin, proxyUrlFor(config.dbtune.server_url)),
     close: () => Promise.resolve(),
   });
+}
+
+function withProxy(origin: string, proxy: string | undefined): string {
+  return proxy === undefined ? origin : `${origin} via proxy ${proxyLabel(proxy)}`;
 }

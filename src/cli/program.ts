@@ -120,6 +120,29 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     });
 
   program
+    .command('pending')
+    .description('list the proposals the running agent holds for approval (apply_mode: approve)')
+    .action(async (_opts, cmd: Command) => {
+      const { pendingCommand } = await import('./commands/approval.js');
+      setExit(await pendingCommand(globals(cmd), io));
+    });
+
+  for (const verb of ['approve', 'reject'] as const) {
+    const sub = program
+      .command(`${verb} <id>`)
+      .description(
+        verb === 'approve'
+          ? 'approve a pending proposal: the running agent applies exactly it at its next config check'
+          : 'reject a pending proposal: it is never applied, and the platform is told',
+      );
+    if (verb === 'reject') sub.option('--reason <text>', 'why (sent to the platform)');
+    sub.action(async (id: string, opts: { reason?: string }, cmd: Command) => {
+      const { decideCommand } = await import('./commands/approval.js');
+      setExit(await decideCommand(verb, id, opts.reason, globals(cmd), io));
+    });
+  }
+
+  program
     .command('demo')
     .description(
       'start a throwaway PostgreSQL, put a TPC-B load on it, tune it with the embedded platform and report the gain',

@@ -1,5 +1,5 @@
 /**
- * Adapter selection (facts §7.0): an explicit flag; else env vars; else config-file sections; else
+ * Adapter selection (docs/ADAPTERS.md §1): an explicit flag; else env vars; else config-file sections; else
  * local. Two flags, or RDS/Aurora env vars without a flag, are usage errors (exit 2) with guidance.
  */
 import {

@@ -31,7 +31,7 @@ export function setup(g: GlobalOptions, io: Io, onWarn?: (line: LogLine) => void
 }
 
 /**
- * Adapter sections present in the config FILE, for auto-detection (facts §7.0: env vars are checked
+ * Adapter sections present in the config FILE, for auto-detection (docs/ADAPTERS.md §1: env vars are checked
  * separately and first; a plain AWS_REGION in the environment must not select RDS).
  */
 export function fileSections(loaded: LoadResult): Set<string> {

@@ -1,6 +1,6 @@
 /**
  * Gathering `collectors.<name>.<field>` values from the YAML section and from
- * `DBT_COLLECTOR_<NAME>_<FIELD>` (facts §6.2), before they are typed and validated.
+ * `DBT_COLLECTOR_<NAME>_<FIELD>` (docs/PROTOCOL.md §6.2), before they are typed and validated.
  */
 import { COLLECTOR_ENV_PREFIX, COLLECTOR_STRICT_ENV } from './env-names.js';
 import { parseBool } from './coerce.js';

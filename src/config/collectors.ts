@@ -1,5 +1,5 @@
 /**
- * The `collectors:` section (facts §6.2), built from the registry the caller passes in: every
+ * The `collectors:` section (docs/PROTOCOL.md §6.2), built from the registry the caller passes in: every
  * collector gets `{ enabled, interval_seconds, options }`, where options are the collector's typed
  * extras parsed by its own optionsSchema. Intervals can only be made longer.
  */
@@ -103,7 +103,7 @@ function resolveOne(
   return { enabled, interval_seconds: interval, options };
 }
 
-/** Legacy precedence (facts §6.2): the collector key (YAML or env) wins over `postgresql.*`. */
+/** Legacy precedence (docs/PROTOCOL.md §6.2): the collector key (YAML or env) wins over `postgresql.*`. */
 function applyLegacy(given: Given, known: ReadonlyMap<string, CollectorInfo>, legacy: LegacyQueryText): void {
   const info = known.get(PGSS);
   if (!info) return;

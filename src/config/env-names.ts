@@ -1,5 +1,5 @@
 /**
- * Env var names per config key: exactly the Go agent's (facts §6.1, §6.3, §7.0), plus ours.
+ * Env var names per config key: exactly the Go agent's (docs/PROTOCOL.md §6.1, §6.3, docs/ADAPTERS.md §1), plus ours.
  * `names` are tried in order (the DBT_ form, then a plain fallback such as AWS_REGION); `aliases`
  * are the Go agent's misspelled or wrongly documented names, accepted with a deprecation warning.
  */
@@ -26,6 +26,8 @@ const one = (name: string): EnvSpec => ({ names: [name] });
 export const ENV_SPECS: Readonly<Record<string, EnvSpec>> = {
   debug: one('DBT_DEBUG'),
   disable_checks: one('DBT_DISABLE_CHECKS'),
+  startup_timeout: one('DBT_STARTUP_TIMEOUT'),
+  apply_mode: one('DBT_APPLY_MODE'),
   'dbtune.server_url': one('DBT_DBTUNE_SERVER_URL'),
   'dbtune.api_key': one('DBT_DBTUNE_API_KEY'),
   'dbtune.database_id': one('DBT_DBTUNE_DATABASE_ID'),
@@ -47,6 +49,9 @@ export const ENV_SPECS: Readonly<Record<string, EnvSpec>> = {
   'tuning.allowlist_add': one('DBT_TUNING_ALLOWLIST_ADD'),
   'tuning.allowlist_remove': one('DBT_TUNING_ALLOWLIST_REMOVE'),
   'tuning.dry_run': one('DBT_DRY_RUN'),
+  'health.listen': one('DBT_HEALTH_LISTEN'),
+  'approval.token': one('DBT_APPROVAL_TOKEN'),
+  'approval.expiry_minutes': one('DBT_APPROVAL_EXPIRY_MINUTES'),
   // CONFIG.md of the Go agent documents DBT_CONTAINER_NAME; the code reads DBT_DOCKER_CONTAINER_NAME.
   'docker.container_name': { names: ['DBT_DOCKER_CONTAINER_NAME'], aliases: ['DBT_CONTAINER_NAME'] },
   ...section('rds', RDS_KEYS),
@@ -54,16 +59,19 @@ export const ENV_SPECS: Readonly<Record<string, EnvSpec>> = {
   'cloudsql.project_id': one('DBT_GCP_PROJECT_ID'),
   // The Go agent detects Cloud SQL by the misspelled DBT_GCP_DATABSE_NAME.
   'cloudsql.database_name': { names: ['DBT_GCP_DATABASE_NAME'], aliases: ['DBT_GCP_DATABSE_NAME'] },
+  'cloudsql.api_endpoint': one('DBT_GCP_API_ENDPOINT'),
   'aiven.AIVEN_API_TOKEN': one('DBT_AIVEN_API_TOKEN'),
   'aiven.AIVEN_PROJECT_NAME': one('DBT_AIVEN_PROJECT_NAME'),
   'aiven.AIVEN_SERVICE_NAME': one('DBT_AIVEN_SERVICE_NAME'),
   // Bound to a different key in Go, so ineffective there; effective here.
   'aiven.metric_resolution_seconds': one('DBT_AIVEN_METRIC_RESOLUTION_SECONDS'),
   'aiven.database_name': one('DBT_AIVEN_DATABASE_NAME'),
+  'aiven.api_url': one('DBT_AIVEN_API_URL'),
   'azure_flex.subscription_id': one('DBT_AZURE_FLEX_SUBSCRIPTION_ID'),
   'azure_flex.resource_group_name': one('DBT_AZURE_FLEX_RESOURCE_GROUP_NAME'),
   'azure_flex.server_name': one('DBT_AZURE_FLEX_SERVER_NAME'),
   'azure_flex.auth_method': one('DBT_AZURE_FLEX_AUTH_METHOD'),
+  'azure_flex.arm_endpoint': one('DBT_AZURE_FLEX_ARM_ENDPOINT'),
   'cnpg.namespace': one('DBT_CNPG_NAMESPACE'),
   'cnpg.cluster_name': one('DBT_CNPG_CLUSTER_NAME'),
   'cnpg.pod_name': one('DBT_CNPG_POD_NAME'),
@@ -96,7 +104,7 @@ export const IGNORED_ENV: Readonly<Record<string, string>> = {
 export const COLLECTOR_ENV_PREFIX = 'DBT_COLLECTOR_';
 export const COLLECTOR_STRICT_ENV = 'DBT_COLLECTOR_STRICT_ENV';
 
-/** `DBT_COLLECTOR_<NAME>_<FIELD>` (facts §6.2). */
+/** `DBT_COLLECTOR_<NAME>_<FIELD>` (docs/PROTOCOL.md §6.2). */
 export function collectorEnvName(collector: string, field: string): string {
   return `${COLLECTOR_ENV_PREFIX}${collector.toUpperCase()}_${field.toUpperCase()}`;
 }

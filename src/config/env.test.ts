@@ -117,6 +117,18 @@ describe('env overlay', () => {
     expect(r.warnings).toEqual([]);
   });
 
+  it('reads the cloud API endpoint overrides and refuses a value that is not an http(s) URL', () => {
+    const r = load({
+      DBT_GCP_API_ENDPOINT: 'https://sqladmin.internal:8443',
+      DBT_AIVEN_API_URL: 'http://127.0.0.1:9',
+    });
+    expect(r.config.cloudsql.api_endpoint).toBe('https://sqladmin.internal:8443');
+    expect(r.config.aiven.api_url).toBe('http://127.0.0.1:9');
+    expect(() => load({ DBT_GCP_API_ENDPOINT: 'sqladmin.internal' })).toThrow(
+      /cloudsql\.api_endpoint: must be an http\(s\) URL \(env: DBT_GCP_API_ENDPOINT\)/,
+    );
+  });
+
   it('validates adapter values from env with the env name in the message', () => {
     try {
       load({ DBT_PATRONI_NODE_PORT: '70000', DBT_PATRONI_API_URL: '10.0.0.5:8008' });

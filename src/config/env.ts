@@ -4,6 +4,7 @@
  * Precedence per key: NAME, NAME_FILE, then the next fallback name, then deprecated aliases.
  */
 import { ENV_SPECS, IGNORED_ENV } from './env-names.js';
+import { unknownEnvWarnings } from './env-typos.js';
 import type { Problems } from './problems.js';
 import { FILE_PATHS, FILE_SUFFIX, readSecretFile } from './secrets.js';
 
@@ -85,6 +86,7 @@ export function readEnv(
   for (const [name, message] of Object.entries(IGNORED_ENV)) {
     if (nonEmpty(env, name) !== undefined) pushOnce(warnings, message);
   }
+  for (const message of unknownEnvWarnings(env)) pushOnce(warnings, message);
   return out;
 }
 

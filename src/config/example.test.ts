@@ -43,7 +43,7 @@ function keyLines(text: string): { path: string; env: string | undefined; leaf: 
   return out;
 }
 
-// The typed collectors of facts §6.2, as the example documents them.
+// The typed collectors of docs/PROTOCOL.md §6.2, as the example documents them.
 const REGISTRY: CollectorInfo[] = [
   {
     name: 'pg_stat_statements',

@@ -1,5 +1,5 @@
 /**
- * Finding and reading dbtune.yaml. Search order follows the Go agent (facts §2.8): /etc/,
+ * Finding and reading dbtune.yaml. Search order follows the Go agent (docs/PROTOCOL.md §2.8): /etc/,
  * /etc/dbtune/, %PROGRAMDATA%\dbtune, %APPDATA%\dbtune, then the working directory; the first
  * existing file wins and no file at all is fine. File-level failures (explicit path missing,
  * unreadable, malformed YAML) stop loading at once: validating keys of a file we could not read

@@ -33,7 +33,7 @@ export function buildJsonSchema(): JsonObject {
   };
   properties.collectors = {
     type: 'object',
-    description: 'Catalog collectors by name (facts §6.2); env DBT_COLLECTOR_<NAME>_<FIELD>.',
+    description: 'Catalog collectors by name (docs/PROTOCOL.md §6.2); env DBT_COLLECTOR_<NAME>_<FIELD>.',
     additionalProperties: COLLECTOR_ENTRY,
   };
   return {

@@ -68,6 +68,11 @@ function crossChecks(input: Tree, problems: Problems): void {
       required(key, `required unless dbtune.server_url is "${EMBEDDED}"`);
     }
   }
+  if (getPath(input, 'apply_mode') === 'approve') {
+    // The approval commands and the approval API reach the running agent on the service endpoint.
+    required('health.listen', 'required when apply_mode is "approve" (the approval API listens there)');
+    required('approval.token', 'required when apply_mode is "approve" (it authorises approve/reject)');
+  }
   const added = new Set((getPath(input, 'tuning.allowlist_add') as string[] | undefined) ?? []);
   const both = ((getPath(input, 'tuning.allowlist_remove') as string[] | undefined) ?? []).filter((k) =>
     added.has(k),

@@ -101,7 +101,7 @@ export function normalizeFile(data: unknown, problems: Problems, warnings: strin
       bodies.set(key, { label: key, body: value });
     }
   }
-  // `postgres:` first, so `postgresql:` wins key by key (facts §6.2 legacy precedence).
+  // `postgres:` first, so `postgresql:` wins key by key (docs/PROTOCOL.md §6.2 legacy precedence).
   const order = ['postgres', ...[...bodies.keys()].filter((k) => k !== 'postgres')];
   for (const key of order) {
     const entry = bodies.get(key);

@@ -1,11 +1,19 @@
 /**
- * Adapter sections (facts §6.3), with the Go agent's exact YAML keys. Required-ness depends on
+ * Adapter sections (docs/PROTOCOL.md §6.3), with the Go agent's exact YAML keys. Required-ness depends on
  * which adapter runs, so it is checked by the adapter at creation, not here: every key defaults
  * to empty and a section may be absent.
  */
 import { z } from 'zod';
 
 const text = (description: string) => z.string().default('').describe(description);
+
+/** An optional API base URL override ('' = the provider's public endpoint). */
+const baseUrl = (description: string) =>
+  z
+    .string()
+    .refine((v) => v === '' || /^https?:\/\/[^/]/i.test(v), { message: 'must be an http(s) URL' })
+    .default('')
+    .describe(description);
 
 const awsKeys = {
   AWS_ACCESS_KEY_ID: text(
@@ -31,6 +39,9 @@ const cloudsql = z
   .strictObject({
     project_id: text('Google Cloud project id (required).'),
     database_name: text('Cloud SQL instance name (required).'),
+    api_endpoint: baseUrl(
+      "Base URL replacing sqladmin.googleapis.com and monitoring.googleapis.com (private or sovereign endpoints); empty = Google's.",
+    ),
   })
   .prefault({})
   .describe('Google Cloud SQL adapter (--cloudsql); credentials from Application Default Credentials.');
@@ -47,6 +58,7 @@ const aiven = z
       .default(30)
       .describe('Minimum seconds between Aiven metric fetches (its env var works here, unlike in Go).'),
     database_name: text('Database name (its env var works here, unlike in Go).'),
+    api_url: baseUrl('Aiven API base URL; empty = https://api.aiven.io.'),
   })
   .prefault({})
   .describe('Aiven adapter (--aiven).');
@@ -60,6 +72,11 @@ const azureFlex = z
       .string()
       .default('password')
       .describe('"entra" for Microsoft Entra token auth; anything else uses the URL password.'),
+    arm_endpoint: z
+      .string()
+      .refine((v) => v === '' || /^https:\/\/[^/]/i.test(v), { message: 'must be an https URL' })
+      .default('')
+      .describe('Azure Resource Manager (and Azure Monitor) base URL; empty = https://management.azure.com.'),
   })
   .prefault({})
   .describe('Azure Database for PostgreSQL Flexible Server adapter (--azure-flex).');

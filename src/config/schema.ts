@@ -1,5 +1,5 @@
 /**
- * The one configuration schema (facts §6.1, §6.3, plus our additions). YAML key names are kept as
+ * The one configuration schema (docs/PROTOCOL.md §6.1, §6.3, plus our additions). YAML key names are kept as
  * property names, so `config.rds['AWS_REGION']` reads exactly like the file. Every key has a
  * description and a default; env names live in env.ts, keyed by the same dot paths, and a test
  * checks that the two cover the same keys.
@@ -140,21 +140,77 @@ const tuning = z
   .prefault({})
   .describe('Ours: what the agent may change.');
 
+/** `host:port` for the service endpoints; a bare port or an IPv6 `[addr]:port` too. */
+export const LISTEN_ADDRESS = /^$|^(?:(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):)?\d{1,5}$/;
+
+const health = z
+  .strictObject({
+    listen: z
+      .string()
+      .regex(LISTEN_ADDRESS, 'must be host:port (e.g. 127.0.0.1:9188), or empty to turn the endpoints off')
+      .default('')
+      .describe(
+        'Ours: address of the service endpoints /healthz, /readyz, /metrics (Prometheus) and the approval API, e.g. 127.0.0.1:9188; empty: off.',
+      ),
+  })
+  .prefault({})
+  .describe('Ours: service endpoints for probes and Prometheus (docs/OPERATIONS.md).');
+
+const approval = z
+  .strictObject({
+    token: z
+      .string()
+      .default('')
+      .describe(
+        'Ours: bearer token for the approval API on health.listen (POST /proposals/<id>/approve|reject); required when apply_mode is "approve". Secret.',
+      ),
+    expiry_minutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 60)
+      .default(60)
+      .describe(
+        'Ours: how long a pending proposal waits for approval before it expires and is never applied.',
+      ),
+  })
+  .prefault({})
+  .describe('Ours: approval mode (apply_mode: approve).');
+
+export const APPLY_MODES = ['auto', 'approve'] as const;
+
 export const configSchema = z
   .strictObject({
     debug: z.boolean().default(false).describe('Debug log level.'),
     disable_checks: z.boolean().default(false).describe('Skip the startup checks.'),
+    startup_timeout: z
+      .number()
+      .int()
+      .min(0)
+      .default(300)
+      .describe(
+        'Ours: seconds to keep retrying at startup while the platform answers 5xx, refuses or times out, or the database is starting up (0: no retry).',
+      ),
+    apply_mode: z
+      .enum(APPLY_MODES)
+      .default('auto')
+      .describe(
+        'Ours: "auto" applies validated proposals; "approve" holds each one until `dbtune-agent approve <id>` (or the approval API).',
+      ),
     dbtune,
     postgresql,
     guardrail_settings: guardrailSettings,
     tuning,
+    health,
+    approval,
     ...adapterSections,
   })
   .describe('dbtune-agent configuration (dbtune.yaml).');
 
 export type BaseConfig = z.output<typeof configSchema>;
 
+/** Top-level keys that are values, not sections. */
+const TOP_LEAVES: ReadonlySet<string> = new Set(['debug', 'disable_checks', 'startup_timeout', 'apply_mode']);
+
 /** Top-level sections (objects), in schema order. */
-export const SECTIONS = Object.keys(configSchema.shape).filter(
-  (k) => k !== 'debug' && k !== 'disable_checks',
-);
+export const SECTIONS = Object.keys(configSchema.shape).filter((k) => !TOP_LEAVES.has(k));

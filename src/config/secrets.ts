@@ -17,6 +17,7 @@ export const SECRET_PATHS: ReadonlySet<string> = new Set([
   'rds-aurora.AWS_SECRET_ACCESS_KEY',
   'aiven.AIVEN_API_TOKEN',
   'patroni.api_password',
+  'approval.token',
 ]);
 
 /** Keys holding a URL or DSN whose password part is secret (the rest stays visible). */

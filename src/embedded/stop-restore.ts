@@ -11,8 +11,12 @@ import { decodeRecommendation } from '../platform/format.js';
 import type { Proposal } from '../platform/types.js';
 import type { EmbeddedPlatform } from './platform/index.js';
 
-/** Reload-only restores finish in a second or two; a stalled one must not hold the shutdown. */
-export const RESTORE_BUDGET_MS = 20_000;
+/**
+ * Reload-only restores finish in a second or two; a stalled one must not hold the shutdown. With
+ * run's 7 s grace for in-flight work before it, the whole stop stays inside the 20 s systemd gives
+ * (TimeoutStopSec in deploy/systemd/dbtune-agent.service).
+ */
+export const RESTORE_BUDGET_MS = 10_000;
 
 export interface StopRestoreResult {
   readonly source: 'baseline' | 'best' | null;

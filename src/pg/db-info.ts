@@ -1,5 +1,5 @@
 /**
- * The database part of system info, common to every adapter (facts §3.1, §7): `pg_version`
+ * The database part of system info, common to every adapter (docs/PROTOCOL.md §3.1, docs/ADAPTERS.md): `pg_version`
  * ("16.4"), `pg_max_connections`, `pg_current_database`, `pg_database_count`.
  */
 import type { Metric } from '../platform/types.js';

@@ -1,5 +1,5 @@
 /**
- * pg_settings → active-configuration rows (facts §1.7).
+ * pg_settings → active-configuration rows (docs/PROTOCOL.md §1.7).
  * https://www.postgresql.org/docs/current/view-pg-settings.html
  */
 import type { ConfigRow } from '../platform/types.js';

@@ -1,6 +1,6 @@
 /**
  * Type parsers for collector sessions: PostgreSQL text output → the JSON values the Go agent sends
- * (facts §1.12). The Go agent scans with pgx into typed struct fields; these parsers reproduce the
+ * (docs/PROTOCOL.md §1.12). The Go agent scans with pgx into typed struct fields; these parsers reproduce the
  * resulting JSON from the text protocol:
  *
  * | PostgreSQL             | JSON                                                                 |

@@ -1,10 +1,11 @@
 /**
- * The DBtune platform API client (facts §1). Endpoints, methods, headers, gzip and accepted status
+ * The DBtune platform API client (docs/PROTOCOL.md §1). Endpoints, methods, headers, gzip and accepted status
  * codes follow the Go agent exactly (§1.3); unlike the Go agent every call has an overall deadline.
  */
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import { scrub, type Logger } from '../log.js';
+import { proxyAgentFor, type ProxyAgents } from '../net/proxy.js';
 import { decodeRecommendation, formatActiveConfig, formatMetrics, formatSystemInfo } from './format.js';
 import { DEFAULT_RETRY, call, isRetryableStatus, type CallSpec, type RetrySettings } from './http.js';
 import { encodeJson, goJson } from './json.js';
@@ -43,6 +44,19 @@ export interface PlatformClientOptions {
   agentVersion?: string;
   retry?: Partial<RetrySettings>;
   deadlines?: Partial<PlatformDeadlines>;
+  /** Proxy agents; default: from HTTPS_PROXY / HTTP_PROXY / NO_PROXY for server_url (src/net/proxy.ts). */
+  agent?: ProxyAgents | null;
+  /** Told the outcome of every call except raw-logs (service metrics and readiness). */
+  onCall?: (outcome: CallOutcome) => void;
+}
+
+/** One finished platform call, as the service endpoints see it. */
+export interface CallOutcome {
+  endpoint: string;
+  ok: boolean;
+  /** The failure may pass by itself (5xx, refused, timeout): the platform counts as unreachable. */
+  transient: boolean;
+  at: Date;
 }
 
 export interface CallOptions {
@@ -65,6 +79,8 @@ export class PlatformClient {
   private readonly headers: Record<string, string>;
   private readonly log: Logger;
   private readonly apiKey: string;
+  private readonly agent: ProxyAgents | undefined;
+  private readonly onCall: ((outcome: CallOutcome) => void) | undefined;
 
   constructor(opts: PlatformClientOptions) {
     // `<server_url>/api/v1/agent/<path>?uuid=<database_id>` (§1.1). Go concatenates blindly; a trailing
@@ -75,6 +91,8 @@ export class PlatformClient {
     this.deadlines = { ...DEFAULT_DEADLINES, ...definedOnly(opts.deadlines ?? {}) };
     this.apiKey = opts.apiKey;
     this.log = opts.log;
+    this.onCall = opts.onCall;
+    this.agent = opts.agent === undefined ? proxyAgentFor(opts.serverUrl) : (opts.agent ?? undefined);
     this.headers = {
       'DBTUNE-API-KEY': opts.apiKey,
       'User-Agent': `dbtune-agent-ts/${opts.agentVersion ?? 'dev'}`,
@@ -117,14 +135,16 @@ export class PlatformClient {
    * ConfigApplyError when a knob in knobs_overrides is missing from config.
    */
   async fetchRecommendation(opts?: CallOptions): Promise<Proposal | null> {
-    const res = await call(
-      {
-        ...this.spec('GET', 'configurations', this.deadlines.defaultMs, opts),
-        url: `${this.base}configurations${this.query}&status=recommended`,
-        headers: { ...this.headers, Accept: 'application/json' },
-        accept: (status) => !isRetryableStatus(status),
-      },
-      this.transport(),
+    const res = await this.observed('configurations', () =>
+      call(
+        {
+          ...this.spec('GET', 'configurations', this.deadlines.defaultMs, opts),
+          url: `${this.base}configurations${this.query}&status=recommended`,
+          headers: { ...this.headers, Accept: 'application/json' },
+          accept: (status) => !isRetryableStatus(status),
+        },
+        this.transport(),
+      ),
     );
     let body: unknown;
     try {
@@ -205,15 +225,32 @@ export class PlatformClient {
   private async send(u: Upload, json: string, opts: CallOptions | undefined): Promise<void> {
     const raw = Buffer.from(json, 'utf8');
     const body = u.gzip ? await gzip(raw) : raw;
-    await call(
-      {
-        ...this.spec(u.method, u.path, this.deadlines[u.deadline], opts),
-        body,
-        headers: this.jsonHeaders(u.gzip),
-        accept: u.accept,
-      },
-      this.transport(),
+    await this.observed(u.path, () =>
+      call(
+        {
+          ...this.spec(u.method, u.path, this.deadlines[u.deadline], opts),
+          body,
+          headers: this.jsonHeaders(u.gzip),
+          accept: u.accept,
+        },
+        this.transport(),
+      ),
     );
+  }
+
+  private async observed<T>(endpoint: string, fn: () => Promise<T>): Promise<T> {
+    if (!this.onCall) return fn();
+    try {
+      const value = await fn();
+      this.onCall({ endpoint, ok: true, transient: false, at: new Date() });
+      return value;
+    } catch (err) {
+      if (!(err instanceof PlatformError && err.reason === 'aborted')) {
+        const transient = err instanceof PlatformError && err.transient === true;
+        this.onCall({ endpoint, ok: false, transient, at: new Date() });
+      }
+      throw err;
+    }
   }
 
   private spec(method: CallSpec['method'], path: string, deadlineMs: number, opts: CallOptions | undefined) {
@@ -236,7 +273,12 @@ export class PlatformClient {
   }
 
   private transport() {
-    return { settings: this.settings, log: this.log, redact: (text: string) => this.redact(text) };
+    return {
+      settings: this.settings,
+      log: this.log,
+      redact: (text: string) => this.redact(text),
+      agent: this.agent,
+    };
   }
 
   private redact(text: string): string {

@@ -1,5 +1,5 @@
 /**
- * The agent-loop endpoints as the client sends them (facts §1.3): method, path after
+ * The agent-loop endpoints as the client sends them (docs/PROTOCOL.md §1.3): method, path after
  * `/api/v1/agent/`, gzip, the status codes the Go agent accepts, and which deadline applies.
  * The recommendation GET and raw-logs have their own rules and live in client.ts.
  */

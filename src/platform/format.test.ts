@@ -150,7 +150,7 @@ describe('formatActiveConfig', () => {
   });
 });
 
-describe('decodeRecommendation (facts §1.8, §8.1)', () => {
+describe('decodeRecommendation (docs/PROTOCOL.md §1.8)', () => {
   const row = {
     name: 'shared_buffers',
     setting: 32768,

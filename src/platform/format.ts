@@ -1,5 +1,5 @@
 /**
- * Payload builders for the agent-loop endpoints (facts §1.5–§1.8), pure functions.
+ * Payload builders for the agent-loop endpoints (docs/PROTOCOL.md §1.5–§1.8), pure functions.
  */
 import { ConfigApplyError } from '../errors.js';
 import { goJson, sha256Hex } from './json.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RETRY, backoffDelay, isRetryableStatus, parseRetryAfter } from './http.js';
 
-describe('retry policy (go-retryablehttp DefaultRetryPolicy/DefaultBackoff, facts §1.2)', () => {
+describe('retry policy (go-retryablehttp DefaultRetryPolicy/DefaultBackoff, docs/PROTOCOL.md §1.2)', () => {
   it('retries 429 and 5xx except 501, nothing else', () => {
     expect([429, 500, 502, 503, 504, 599].every(isRetryableStatus)).toBe(true);
     expect([200, 204, 301, 400, 401, 403, 404, 409, 501].some(isRetryableStatus)).toBe(false);

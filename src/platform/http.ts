@@ -1,12 +1,13 @@
 /**
- * One platform HTTP call with the Go agent's retry policy (facts §1.2, hashicorp/go-retryablehttp
+ * One platform HTTP call with the Go agent's retry policy (docs/PROTOCOL.md §1.2, hashicorp/go-retryablehttp
  * DefaultRetryPolicy/DefaultBackoff) plus what the Go agent lacks: an overall deadline per call, so a
  * dead endpoint cannot stall the caller for the ≈13.5 min the Go retry budget allows.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { got, type RequestError } from 'got';
 import { scrub, type Logger } from '../log.js';
+import type { ProxyAgents } from '../net/proxy.js';
 import { PlatformError, bodyExcerpt, type PlatformErrorReason } from './platform-error.js';
+import { exchange } from './request.js';
 
 export interface RetrySettings {
   /** First backoff (Go RetryWaitMin, 1 s); doubles per attempt. */
@@ -52,6 +53,8 @@ export interface Transport {
   log: Logger;
   /** Redacts the API key (and registered secrets) from any text that reaches an error. */
   redact: (text: string) => string;
+  /** Tunnel through a proxy (src/net/proxy.ts); undefined: direct. */
+  agent?: ProxyAgents | undefined;
 }
 
 /** 429, and 5xx except 501 Not Implemented (DefaultRetryPolicy). */
@@ -145,6 +148,7 @@ async function runAttempts(
       bodyExcerpt: excerpt || undefined,
       attempts,
       reason,
+      transient: isTransient(reason, last),
     });
   };
   const abortReason = (): [PlatformErrorReason, string] =>
@@ -195,6 +199,13 @@ function retryDelay(attempt: number, last: Attempt, s: RetrySettings): number {
   return backoffDelay(attempt, s);
 }
 
+function isTransient(reason: PlatformErrorReason, last: (Attempt & { code?: string }) | undefined): boolean {
+  if (reason === 'deadline') return true;
+  if (reason === 'status') return last?.status !== undefined && isRetryableStatus(last.status);
+  if (reason === 'network') return last !== undefined && !isPermanent(last);
+  return false;
+}
+
 function isPermanent(last: Attempt & { code?: string }): boolean {
   return last.code !== undefined && PERMANENT_ERROR_CODES.has(last.code);
 }
@@ -205,21 +216,19 @@ async function attemptOnce(
   signal: AbortSignal,
 ): Promise<Attempt & { code?: string }> {
   try {
-    const res = await got(spec.url, {
+    const res = await exchange({
       method: spec.method,
+      url: spec.url,
       headers: spec.headers,
-      ...(spec.body ? { body: spec.body } : {}),
-      timeout: { request: t.settings.attemptTimeoutMs },
-      retry: { limit: 0 },
-      throwHttpErrors: false,
-      responseType: 'buffer',
+      body: spec.body,
+      timeoutMs: t.settings.attemptTimeoutMs,
       signal,
+      ...(t.agent ? { agent: t.agent } : {}),
     });
-    const retryAfter = res.headers['retry-after'];
-    return { status: res.statusCode, body: res.body, retryAfter };
+    return { status: res.status, body: res.body, retryAfter: res.retryAfter };
   } catch (err) {
-    // Keep only code and message: a got error carries the request options, headers included.
-    const e = err as Partial<RequestError>;
+    // Keep only code and message (never the request options, which carry the API key header).
+    const e = err as { code?: unknown; message?: unknown };
     const code = typeof e.code === 'string' ? e.code : undefined;
     const message = t.redact(scrub(typeof e.message === 'string' ? e.message : String(err)));
     return { error: code ? `${code}: ${message}` : message, ...(code ? { code } : {}) };

@@ -1,6 +1,6 @@
 /**
  * A lossless JSON parser: integers outside the safe range (|n| > 2^53 - 1) become `bigint`, so a
- * queryid or int64 system-info value read back from the wire is exact (facts §1.12). Everything
+ * queryid or int64 system-info value read back from the wire is exact (docs/PROTOCOL.md §1.12). Everything
  * else matches `JSON.parse`. Node 20 has no `JSON.parse` source-text access, hence this parser.
  */
 

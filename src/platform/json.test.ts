@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeJson, goJson, goString, sha256Hex } from './json.js';
 import { parseJsonLossless } from './json-parse.js';
 
-// reference/go-json-vectors.md, produced by Go's encoding/json.
+// Vectors produced by Go's encoding/json (docs/PROTOCOL.md §1.13).
 const SYSTEM_INFO_JSON = String.raw`{"huge":{"type":"float","value":1e+21},"neg":{"type":"int","value":-9007199254740993},"node_cpu_count":{"type":"int","value":4},"node_cpu_usage":{"type":"float","value":12.345},"node_memory_total":{"type":"bytes","value":16777216000},"node_os_info":{"type":"string","value":"linux \u003cx86_64\u003e \u0026 co\u2028"},"one":{"type":"float","value":1},"pg_version":{"type":"string","value":"16.4"},"tenth":{"type":"float","value":0.1},"tiny":{"type":"float","value":1e-7},"z_unicode":{"type":"string","value":"é漢字\t\"q\"\\/"}}`;
 const SYSTEM_INFO_SHA = '8d0d34be9eadc64b0c514e2be8576d039072ccea3343ff4c1feb9303a1e6567b';
 const CONFIG_JSON = String.raw`[{"name":"work_mem","setting":4096,"unit":"kB","vartype":"integer","context":"user"},{"name":"random_page_cost","setting":1.1,"unit":null,"vartype":"real","context":"user"},{"name":"checkpoint_completion_target","setting":0.9,"unit":null,"vartype":"real","context":"sighup"},{"name":"ssl","setting":"off","unit":null,"vartype":"bool","context":"sighup"},{"name":"search_path","setting":"\"$user\", public","unit":null,"vartype":"string","context":"user"},{"name":"vacuum_cost_delay","setting":2,"unit":"ms","vartype":"real","context":"user"}]`;

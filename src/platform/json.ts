@@ -2,9 +2,9 @@
  * JSON encoding for the platform wire.
  *
  * - `encodeJson`: ordinary JSON text, except that `bigint` values are written as JSON integers, so a
- *   pg_stat_statements `queryid` beyond 2^53 survives exactly (facts §1.12). `JSON.rawJSON` would do
+ *   pg_stat_statements `queryid` beyond 2^53 survives exactly (docs/PROTOCOL.md §1.12). `JSON.rawJSON` would do
  *   this natively but is not available on Node 20.
- * - `goJson`: byte-for-byte the compact output of Go's `encoding/json` `json.Marshal` (facts §1.13),
+ * - `goJson`: byte-for-byte the compact output of Go's `encoding/json` `json.Marshal` (docs/PROTOCOL.md §1.13),
  *   used for the system-info and active-config `hash` fields, which must equal what the Go agent
  *   computes. A JS `Map` stands for a Go map (keys sorted); a plain object stands for a Go struct
  *   (fields in insertion order, which callers build in declaration order).

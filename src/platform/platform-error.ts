@@ -8,12 +8,17 @@ export interface PlatformErrorDetails {
   method: string;
   /** HTTP status of the last response, when one arrived. */
   status?: number | undefined;
-  /** At most 4 KiB of the last response body (facts §1.3), redacted. */
+  /** At most 4 KiB of the last response body (docs/PROTOCOL.md §1.3), redacted. */
   bodyExcerpt?: string | undefined;
   /** Attempts made, including the failed one. */
   attempts: number;
   /** Why the call failed: the status was rejected, the transport failed, the deadline passed, etc. */
   reason: PlatformErrorReason;
+  /**
+   * The failure may pass by itself (5xx, 429, refused, reset, timed out, deadline); false for a
+   * rejection that needs a fix (401/403/404, an untrusted certificate, a bad URL). Undefined: unknown.
+   */
+  transient?: boolean | undefined;
 }
 
 export type PlatformErrorReason = 'status' | 'network' | 'deadline' | 'aborted' | 'decode' | 'encode';
@@ -25,6 +30,7 @@ export class PlatformError extends Error {
   readonly bodyExcerpt: string | undefined;
   readonly attempts: number;
   readonly reason: PlatformErrorReason;
+  readonly transient: boolean | undefined;
 
   constructor(message: string, details: PlatformErrorDetails, options?: { cause?: unknown }) {
     super(message, options);
@@ -35,6 +41,7 @@ export class PlatformError extends Error {
     this.bodyExcerpt = details.bodyExcerpt;
     this.attempts = details.attempts;
     this.reason = details.reason;
+    this.transient = details.transient;
   }
 }
 

@@ -4,7 +4,7 @@ import type { RawLogEntry } from './types.js';
 
 const T = Date.UTC(2026, 0, 1, 12, 0, 0, 500);
 
-describe('toRawLogEntry (facts §1.11)', () => {
+describe('toRawLogEntry (docs/PROTOCOL.md §1.11)', () => {
   it('maps pino levels to wire levels and drops lower ones', () => {
     expect([30, 40, 45, 50, 60, 70].map(wireLevel)).toEqual([
       undefined,

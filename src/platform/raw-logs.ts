@@ -1,5 +1,5 @@
 /**
- * Forwards warn-or-worse log lines to the platform's `raw-logs` endpoint (facts §1.11): buffered
+ * Forwards warn-or-worse log lines to the platform's `raw-logs` endpoint (docs/PROTOCOL.md §1.11): buffered
  * (at most 100, oldest dropped), flushed every 15 s and at once on fatal. It never throws and never
  * logs above debug, so a failed send cannot produce a line that is forwarded again.
  */

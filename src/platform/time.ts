@@ -6,7 +6,7 @@
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
-/** In the agent's local time zone (metrics and system-info timestamps, facts §1.5, §8.3). */
+/** In the agent's local time zone (metrics and system-info timestamps, docs/PROTOCOL.md §1.5). */
 export function rfc3339Local(date: Date): string {
   assertValid(date);
   const offsetMin = -date.getTimezoneOffset();
@@ -19,7 +19,7 @@ export function rfc3339Local(date: Date): string {
   return `${base}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
 }
 
-/** In UTC (heartbeat start time, error reports, raw logs, facts §1.4, §1.10, §1.11). */
+/** In UTC (heartbeat start time, error reports, raw logs, docs/PROTOCOL.md §1.4, §1.10, §1.11). */
 export function rfc3339Utc(date: Date): string {
   assertValid(date);
   return `${date.toISOString().slice(0, 19)}Z`;

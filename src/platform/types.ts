@@ -1,10 +1,10 @@
 /**
- * Wire types of the platform API (facts §1). Field names are the wire names.
+ * Wire types of the platform API (docs/PROTOCOL.md §1). Field names are the wire names.
  * Integers that may exceed 2^53 (queryid, system_identifier sums) are `bigint` and are encoded
  * as JSON integers by `src/platform/json.ts`.
  */
 
-/** MetricType strings of the Go agent (facts §3.1). */
+/** MetricType strings of the Go agent (docs/PROTOCOL.md §3.1). */
 export type MetricType =
   | 'int'
   | 'float'

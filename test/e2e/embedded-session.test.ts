@@ -46,6 +46,7 @@ function cli(args: string[], env: Record<string, string>): { code: number | null
 
 const configFor = (c: PgCluster) =>
   ({
+    startup_timeout: 30,
     tuning: { dry_run: false },
     postgresql: { allow_restart: false, connection_url: c.url },
   }) as unknown as Config;

@@ -2,7 +2,7 @@
  * Collector faults, in-process: the real registry plus a collector that throws (a programming
  * error, i.e. a "panic") and one that never returns, assembled with `assembleAgent` against a real
  * cluster and the fake platform. The others' data must keep shipping, a panic is reported as
- * `<name>_panic` at consecutive counts 1 and 10 only (facts §2.6), a clean run resets the count, and
+ * `<name>_panic` at consecutive counts 1 and 10 only (docs/PROTOCOL.md §2.6), a clean run resets the count, and
  * the hang is cut at its deadline without holding up anything else or the shutdown.
  */
 import { Writable } from 'node:stream';
@@ -41,6 +41,7 @@ const throwingCollector: CollectorDefinition = {
   name: 'fault_throw',
   docs: 'test/faults/collectors.test.ts',
   intervalSeconds: 1,
+  cost: { weight: 'light' },
   create: () => ({
     collect() {
       calls.throw++;
@@ -57,6 +58,7 @@ const hangingCollector: CollectorDefinition = {
   name: 'fault_hang',
   docs: 'test/faults/collectors.test.ts',
   intervalSeconds: 1,
+  cost: { weight: 'light' },
   create: () => ({
     collect() {
       calls.hang++;

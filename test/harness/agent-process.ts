@@ -43,6 +43,11 @@ export interface StartOptions {
    * of the agent's own memory use the launcher; tests do not need it.
    */
   launcher?: boolean;
+  /**
+   * A command the agent runs under, e.g. `['unshare', '--mount', '--', 'sh', '-c', script, …]`; it
+   * receives the node command line as its trailing arguments and must `exec` it.
+   */
+  prefix?: readonly string[];
 }
 
 export function startAgent(
@@ -52,7 +57,9 @@ export function startAgent(
 ): AgentProcess {
   if (!existsSync(CLI)) throw new Error(`agent-process: ${CLI} missing; run npm run build`);
   const argv = ['--log-format', 'json', ...args];
-  const child = spawn(opts.launcher ? CLI : process.execPath, opts.launcher ? argv : [CLI, ...argv], {
+  const command = opts.launcher ? [CLI, ...argv] : [process.execPath, CLI, ...argv];
+  const [file = '', ...rest] = opts.prefix ? [...opts.prefix, ...command] : command;
+  const child = spawn(file, rest, {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', TZ: 'UTC', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

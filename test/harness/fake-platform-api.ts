@@ -1,5 +1,5 @@
 /**
- * The DBtune platform agent API as data (facts §1.3–§1.12): one row per endpoint with its method, path
+ * The DBtune platform agent API as data (docs/PROTOCOL.md §1.3–§1.12): one row per endpoint with its method, path
  * (after `/api/v1/agent/`), the status codes the Go agent accepts, whether the body is gzip, and a
  * validator for the payload. The fake platform serves from this table and records every violation.
  */

@@ -42,6 +42,8 @@ export interface FakeReply {
 export interface FakePlatformOptions {
   apiKey?: string;
   databaseId?: string;
+  /** Answer 401 to a request without the right DBTUNE-API-KEY, as the real platform does. */
+  enforceApiKey?: boolean;
 }
 
 interface Rule {
@@ -53,6 +55,7 @@ interface Rule {
 export class FakePlatform {
   readonly apiKey: string;
   readonly databaseId: string;
+  private readonly enforceApiKey: boolean;
   readonly violations: string[] = [];
   private readonly log: RecordedRequest[] = [];
   private rules: Rule[] = [];
@@ -66,6 +69,7 @@ export class FakePlatform {
   private constructor(opts: FakePlatformOptions) {
     this.apiKey = opts.apiKey ?? '3f1b8c1e-8a57-4c3e-9d1a-5b7d2f0e6a11';
     this.databaseId = opts.databaseId ?? '6b2f9e4c-1d3a-4f5b-8c7e-9a0b1c2d3e4f';
+    this.enforceApiKey = opts.enforceApiKey ?? false;
     this.server = http.createServer((req, res) => void this.handle(req, res));
     this.server.on('connection', (s: Socket) => {
       this.sockets.add(s);
@@ -88,7 +92,7 @@ export class FakePlatform {
 
   /**
    * Program replies for a target: an endpoint name (`heartbeat`, `recommendation`, `catalog`), a path
-   * (`configurations` matches both its GET and POST) or `METHOD path`. `times` replies are used, then
+   * (`configurations` matches both its GET and POST), `METHOD path`, or `*` for every request. `times` replies are used, then
    * the next rule or the default applies; without `times` the rule stays until `clearReplies`.
    */
   reply(target: string, reply: FakeReply, times = Number.POSITIVE_INFINITY): this {
@@ -177,6 +181,9 @@ export class FakePlatform {
     record.body = this.decodeBody(record, problems);
     this.log.push(record);
     problems(this.checkCommon(record, spec));
+    if (this.enforceApiKey && req.headers['dbtune-api-key'] !== this.apiKey) {
+      return this.send(res, { status: 401, body: { detail: 'Invalid API key' } });
+    }
     if (!spec) return this.send(res, { status: inApi && findEndpoint('POST', path) ? 405 : 404 });
     problems(spec.validate(record.body, path));
     this.send(res, this.replyFor(record, spec));
@@ -260,5 +267,5 @@ export class FakePlatform {
 }
 
 function matches(r: RecordedRequest, target: string): boolean {
-  return target === r.endpoint || target === r.path || target === `${r.method} ${r.path}`;
+  return target === '*' || target === r.endpoint || target === r.path || target === `${r.method} ${r.path}`;
 }

@@ -142,7 +142,7 @@ async function pgbenchOn(port: number): Promise<number[]> {
 
 describe('pgbench supervisor', () => {
   it('drives load, reports a rate, and starts pgbench again after a server restart', async () => {
-    // CI installs Debian's postgresql-15 for pgbench (reference/dependencies.md §3).
+    // .ci/run installs Debian's postgresql-15 for pgbench.
     const pgbench = findPgbench();
     expect(pgbench, 'pgbench on PATH').not.toBeNull();
     const w = new PgbenchWorkload({

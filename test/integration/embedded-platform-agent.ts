@@ -100,7 +100,7 @@ export class SimAgent {
     });
   }
 
-  /** The agent's config task (facts §2.2): fetch, apply (or report the failure), send the active config. */
+  /** The agent's config task (docs/PROTOCOL.md §2.2): fetch, apply (or report the failure), send the active config. */
   async syncConfig(): Promise<Proposal | null> {
     const proposal = await this.client.fetchRecommendation();
     if (proposal) {

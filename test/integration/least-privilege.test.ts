@@ -67,7 +67,9 @@ describe.each([15, 17])('least-privilege role on PostgreSQL %i', (major) => {
       'SELECT rolsuper AS su FROM pg_roles WHERE rolname = current_user',
     );
     expect(rows[0]?.su).toBe(false);
-    await expect(db.query("SELECT pg_read_file('postgresql.auto.conf')")).rejects.toThrow(/permission denied/);
+    await expect(db.query("SELECT pg_read_file('postgresql.auto.conf')")).rejects.toThrow(
+      /permission denied/,
+    );
   });
 
   it('applies a reload batch and a restart batch, then rolls a failed restart back byte for byte', async () => {

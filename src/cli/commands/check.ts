@@ -47,7 +47,9 @@ async function tunableKnobs(db: Db, config: Config): Promise<string[]> {
 export async function checkCommand(g: GlobalOptions, io: Io, flags: CheckFlags = {}): Promise<number> {
   const { loaded, config, log } = setup(g, io);
   const { selection, module } = await resolveAdapter(g, io, loaded, config);
-  const db = createDb({ connectionUrl: config.postgresql.connection_url, max: 1, log });
+  // The adapter may supply the connection's password (Azure Entra tokens), as for `run`.
+  const password = module.databasePassword?.({ config, log, env: io.env });
+  const db = createDb({ connectionUrl: config.postgresql.connection_url, max: 1, password, log });
   if (flags.printRoleSql) {
     try {
       const version = await serverVersion(db);
@@ -60,7 +62,7 @@ export async function checkCommand(g: GlobalOptions, io: Io, flags: CheckFlags =
       await db.end();
     }
   }
-  const platform = await connectPlatform(config, log, io, 'check');
+  const platform = await connectPlatform(config, log, io, { purpose: 'check' });
   let adapter: Adapter | undefined;
   try {
     await runStartupChecks(db, platform.client, buildHeartbeat(config, AGENT_VERSION, new Date()));

@@ -6,6 +6,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { ADAPTERS } from '../../../adapters/index.js';
+import { resolveBinaryPackage } from '../../embedded/cluster.js';
 import { resolveDemoOptions, type DemoFlags } from '../../embedded/demo/options.js';
 import { runDemo } from '../../embedded/demo/run-demo.js';
 import type { GlobalOptions, Io } from '../program.js';
@@ -37,6 +38,9 @@ export async function demoCommand(flags: DemoFlags, io: Io, g?: GlobalOptions): 
     );
   }
   const options = resolveDemoOptions(flags, io.cwd, () => randomInt(0, 2 ** 31 - 1));
+  // Before anything starts: an install without devDependencies has no PostgreSQL binaries, and
+  // the error says which package to add.
+  resolveBinaryPackage(options.pgMajor);
   const controller = new AbortController();
   let received: NodeJS.Signals | undefined;
   // Installed before anything starts: from here on a signal means "clean up and exit", never an

@@ -1,161 +1,177 @@
 /**
  * `dbtune-agent [--<adapter>]`: run the agent until SIGTERM/SIGINT.
  *
+ * SIGHUP reloads the configuration: an invalid one is logged and the running one kept; a changed
+ * one restarts the agent session in-process (src/cli/session.ts); if the new session cannot
+ * start, the previous configuration is started again. The service endpoints (`health.listen`),
+ * the metrics registry and pending approvals live for the whole process.
+ *
  * Shutdown: stop scheduling, let an in-flight apply finish or roll back (bounded), flush the raw
- * logs, close the pools, exit 0 — all within 10 s.
+ * logs, close the pools, exit 0 — all within 10 s. With the embedded platform, a stop mid-session
+ * first restores the baseline (bounded, src/embedded/stop-restore.ts), and a session that ends
+ * (DBT_EMBEDDED_ON_FINISH=exit) stops the agent as a signal does, with the session's exit code.
  */
-import type { Adapter } from '../../../adapters/types.js';
-import { BOOTSTRAP, collectorsInOrder } from '../../../collectors/index.js';
-import { assembleAgent } from '../../agent/assemble.js';
-import { AGENT_IDENTIFIER, buildHeartbeat } from '../../agent/common-agent.js';
-import { sleep } from '../../agent/deadline.js';
-import { runStartupChecks } from '../../agent/startup.js';
-import { scaledIntervals } from '../../agent/intervals.js';
+import { ApprovalQueue } from '../../agent/approval.js';
+import { ApprovalFlow } from '../../agent/approval-flow.js';
+import { StartupCheckError } from '../../agent/startup.js';
+import { StartupTimeoutError } from '../../agent/startup-retry.js';
+import type { LoadResult } from '../../config/index.js';
 import { errorMessage } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { createDb, type Db } from '../../pg/pool.js';
-import { collectorTypes } from '../../pg/types.js';
-import { serverVersion, type ServerVersion } from '../../pg/version.js';
 import type { RawLogForwarder } from '../../platform/raw-logs.js';
-import { connectPlatform } from '../platform.js';
-import type { GlobalOptions, Io } from '../program.js';
-import { resolveAdapter } from '../adapter.js';
-import { setup } from '../setup.js';
-import { AGENT_VERSION } from '../version.js';
+import { AgentMetrics } from '../../service/metrics.js';
+import { Readiness } from '../../service/readiness.js';
+import { startService, type Service } from '../../service/server.js';
 import { EXIT_OK, EXIT_RUNTIME } from '../exit-codes.js';
+import type { GlobalOptions, Io } from '../program.js';
+import { reloadConfig } from '../reload.js';
+import { resolveAdapter } from '../adapter.js';
+import { startSession, type Session, type SessionInputs } from '../session.js';
+import { setup } from '../setup.js';
+import { processSignals } from '../signals.js';
+import { AGENT_VERSION } from '../version.js';
 
 const SHUTDOWN_GRACE_MS = 7_000;
 
 export async function runCommand(g: GlobalOptions, io: Io): Promise<number> {
   // The logger exists before the platform client, so raw-log lines reach the forwarder once it does.
   const sink: { forwarder?: RawLogForwarder } = {};
-  const { loaded, config, log } = setup(g, io, (line) => sink.forwarder?.push(line));
-  const { selection, module } = await resolveAdapter(g, io, loaded, config);
-  const stop = shutdownSignal();
-  const platform = await connectPlatform(config, log, io).catch((err: unknown) => {
-    stop.dispose();
-    throw err;
+  const first = setup(g, io, (line) => sink.forwarder?.push(line));
+  const { log } = first;
+  // An adapter that is not built, or a configuration it refuses, is a usage error before anything starts.
+  await resolveAdapter(g, io, first.loaded, first.config);
+  const signals = processSignals();
+  const metrics = new AgentMetrics(AGENT_VERSION);
+  const readiness = new Readiness();
+  const queue = new ApprovalQueue({ expiryMs: first.config.approval.expiry_minutes * 60_000 });
+  const approval = new ApprovalFlow({ queue, log, count: (o) => metrics.apply(o) });
+  metrics.bind({
+    gateOpen: () => readiness.gateOpen(),
+    ready: () => readiness.report().ready,
+    pendingProposals: () => queue.pendingCount(),
   });
-  sink.forwarder = platform.forwarder;
-  const db = createDb({
-    connectionUrl: config.postgresql.connection_url,
-    max: config.postgresql.pool_max,
-    statementTimeoutMs: config.postgresql.statement_timeout_ms,
-    lockTimeoutMs: config.postgresql.lock_timeout_ms,
+  let current: LoadResult = first.loaded;
+  const startTime = new Date();
+  const format = g.logFormat ?? (process.stdout.isTTY ? 'pretty' : 'json');
+  const inputs = (loaded: LoadResult): SessionInputs => ({
+    g,
+    io,
+    loaded,
     log,
+    sink,
+    stop: signals.stop,
+    startTime,
+    // JSON logs: the plan is a structured log record; only a terminal also gets the table (stderr).
+    ...(format === 'pretty' ? { printPlan: (text: string) => io.err(`${text}\n`) } : {}),
+    ...(loaded.config.apply_mode === 'approve' ? { approval } : {}),
+    onPlatformCall: (o) => {
+      readiness.platformCall(o);
+      metrics.platformCall(o.endpoint, o.ok, o.at);
+    },
+    observeRun: (name, seconds, ok) => metrics.run(name, seconds, ok),
+    observer: {
+      apply: (outcome, action) => metrics.apply(outcome, action),
+      guardrail: (type) => metrics.guardrail(type),
+    },
   });
-  const collectorDb = createDb({
-    connectionUrl: config.postgresql.connection_url,
-    max: config.postgresql.pool_max,
-    statementTimeoutMs: config.postgresql.statement_timeout_ms,
-    lockTimeoutMs: config.postgresql.lock_timeout_ms,
-    readOnly: true,
-    types: collectorTypes,
-    log,
-  });
-  let adapter: Adapter | undefined;
-  try {
-    log.info(
-      {
-        version: AGENT_VERSION,
-        adapter: selection.id,
-        selectedBy: selection.reason,
-        agentId: AGENT_IDENTIFIER,
-        platform: platform.label,
-      },
-      'dbtune-agent starting',
-    );
-    const startTime = new Date();
-    if (!config.disable_checks) {
-      try {
-        await runStartupChecks(db, platform.client, buildHeartbeat(config, AGENT_VERSION, startTime));
-      } catch (err) {
-        log.error({ err: errorMessage(err) }, 'startup check failed');
-        io.err(`dbtune-agent: ${errorMessage(err)}\n`);
-        return EXIT_RUNTIME;
-      }
-      log.info('startup checks passed');
+  const approvalApi = () =>
+    current.config.apply_mode === 'approve' ? { queue, token: current.config.approval.token } : undefined;
+  let service: Service | undefined;
+  const serve = async (listen: string) => {
+    await service?.close();
+    service = undefined;
+    if (listen !== '') {
+      service = await startService({
+        listen,
+        metrics,
+        readiness: () => readiness.report(),
+        approval: approvalApi,
+        log,
+      });
     }
-    const version = await waitForVersion(db, log, stop.signal);
-    if (!version) return EXIT_OK;
-    adapter = await module.create({ config, db, pgVersion: version, log, env: io.env });
-    const { runner } = assembleAgent({
-      config,
-      adapter,
-      platform: platform.client,
-      db,
-      collectorDb,
-      pgMajor: version.major,
-      registry: collectorsInOrder(),
-      bootstrap: BOOTSTRAP,
-      intervals: scaledIntervals(Number(io.env.DBTUNE_AGENT_INTERVAL_SCALE ?? 1)),
-      log,
-      agentVersion: AGENT_VERSION,
-      startTime,
-      printPlan: (text) => io.out(`${text}\n`),
-    });
-    runner.start();
-    // An embedded session that ends (DBT_EMBEDDED_ON_FINISH=exit) stops the agent like a signal does.
-    const ended = platform.session?.ended ?? new Promise<number>(() => undefined);
-    const sessionCode = await Promise.race([stop.wait.then(() => null), ended]);
-    log.info({ signal: stop.received, sessionEnded: sessionCode !== null }, 'shutting down');
-    const finished = await runner.stop(SHUTDOWN_GRACE_MS);
-    if (!finished) log.warn('shutdown: some work was still running at the deadline');
-    // Stopped mid-session: the experimental configuration must not outlive the agent.
-    if (sessionCode === null) await platform.session?.restoreOnStop(adapter);
+  };
+  let session: Session | undefined;
+  try {
+    await serve(current.config.health.listen);
+    const started = await start(inputs(current));
+    if ('error' in started) return failed(started.error, log, io);
+    session = started.session;
+    if (session === undefined) return EXIT_OK;
+    readiness.attach(session.gate, 'running');
+    let sessionCode: number | null = null;
+    for (;;) {
+      const event = await Promise.race([signals.next(), sessionEnd(session)]);
+      if (event === 'stop') break;
+      if (typeof event === 'number') {
+        sessionCode = event;
+        break;
+      }
+      const reloaded = reloadConfig(g, io, current, log);
+      metrics.reload(reloaded.kind === 'changed' ? 'applied' : reloaded.kind);
+      if (reloaded.kind !== 'changed') continue;
+      log.warn({ changed: reloaded.changed }, 'reload: configuration changed; restarting the agent session');
+      readiness.attach(undefined, 'reloading');
+      await session.close(SHUTDOWN_GRACE_MS);
+      session = undefined;
+      const previous = current;
+      current = reloaded.loaded;
+      log.level = current.config.debug ? 'debug' : 'info';
+      queue.setExpiry(current.config.approval.expiry_minutes * 60_000);
+      if (current.config.health.listen !== previous.config.health.listen) {
+        await serve(current.config.health.listen);
+      }
+      let next = await start(inputs(current));
+      let configuration: 'new' | 'previous' = 'new';
+      if ('error' in next) {
+        configuration = 'previous';
+        metrics.reload('failed');
+        log.error(
+          { err: errorMessage(next.error) },
+          'reload: the new configuration did not start; starting the previous one again',
+        );
+        current = previous;
+        log.level = current.config.debug ? 'debug' : 'info';
+        if (current.config.health.listen !== reloaded.loaded.config.health.listen) {
+          await serve(current.config.health.listen);
+        }
+        next = await start(inputs(current));
+        if ('error' in next) return failed(next.error, log, io);
+      }
+      if (next.session === undefined) break; // shutdown arrived during the restart
+      session = next.session;
+      readiness.attach(session.gate, 'running');
+      log.info({ adapter: session.adapterId, configuration }, 'reload: agent session restarted');
+    }
+    log.info({ signal: signals.received, sessionEnded: sessionCode !== null }, 'shutting down');
+    readiness.attach(undefined, 'starting');
+    if (session) {
+      const finished = await session.close(SHUTDOWN_GRACE_MS, { restore: sessionCode === null });
+      if (!finished) log.warn('shutdown: some work was still running at the deadline');
+    }
     return sessionCode ?? EXIT_OK;
   } finally {
-    stop.dispose();
-    await platform.forwarder.stop();
-    await adapter?.close?.().catch(() => undefined);
-    await Promise.allSettled([db.end(), collectorDb.end()]);
-    await platform.close();
+    signals.dispose();
+    await service?.close();
   }
 }
 
-/** Read the server version; with the database down, retry quietly until it answers or we stop. */
-async function waitForVersion(db: Db, log: Logger, signal: AbortSignal): Promise<ServerVersion | undefined> {
-  let warned = false;
-  let backoff = 1_000;
-  while (!signal.aborted) {
-    try {
-      return await serverVersion(db);
-    } catch (err) {
-      if (!warned) log.warn({ err: errorMessage(err) }, 'database not reachable yet; waiting');
-      warned = true;
-      await sleep(backoff, signal);
-      backoff = Math.min(backoff * 2, 30_000);
-    }
-  }
-  return undefined;
+/** The embedded tuning session's exit code when it ends; never for the SaaS. */
+function sessionEnd(session: Session): Promise<number> {
+  return session.ended ?? new Promise<number>(() => undefined);
 }
 
-interface ShutdownSignal {
-  signal: AbortSignal;
-  wait: Promise<void>;
-  received: string | undefined;
-  dispose(): void;
+async function start(inputs: SessionInputs): Promise<{ session: Session | undefined } | { error: unknown }> {
+  try {
+    return { session: await startSession(inputs) };
+  } catch (error) {
+    return { error };
+  }
 }
 
-function shutdownSignal(): ShutdownSignal {
-  const controller = new AbortController();
-  const state: ShutdownSignal = {
-    signal: controller.signal,
-    received: undefined,
-    wait: new Promise<void>((resolve) =>
-      controller.signal.addEventListener('abort', () => resolve(), { once: true }),
-    ),
-    dispose: () => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-    },
-  };
-  function onSignal(name: NodeJS.Signals) {
-    if (controller.signal.aborted) return;
-    state.received = name;
-    controller.abort();
-  }
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-  return state;
+/** A startup check that failed for good is logged and printed, and exits 1; anything else goes to runCli. */
+function failed(err: unknown, log: Logger, io: Io): number {
+  if (!(err instanceof StartupCheckError || err instanceof StartupTimeoutError)) throw err;
+  log.error({ err: errorMessage(err) }, 'startup check failed');
+  io.err(`dbtune-agent: ${errorMessage(err)}\n`);
+  return EXIT_RUNTIME;
 }

@@ -1,6 +1,6 @@
 /**
  * What the session needs to know about the agent's machine and database before it can build the
- * search space: system info (facts §1.6, keys §3.1) and allow_restart from the heartbeat (§1.4).
+ * search space: system info (docs/PROTOCOL.md §1.6, keys §3.1) and allow_restart from the heartbeat (§1.4).
  */
 import { buildSpace, TuningSession, type Space, type SystemInfo } from '../tuner/index.js';
 import { baselineConfig, convertUnit, missingKnobs, type ActiveSnapshot } from './config-match.js';

@@ -46,7 +46,7 @@ const SETTINGS: Record<string, number | string> = {
   jit: 'on',
 };
 
-/** An active-config POST body as the agent sends it (facts §1.7). */
+/** An active-config POST body as the agent sends it (docs/PROTOCOL.md §1.7). */
 function activeBody(over: Record<string, number | string> = {}, units: Record<string, string> = {}): unknown {
   const config = space.knobs.map((k) => ({
     name: k.name,

@@ -1,9 +1,9 @@
 /**
  * Between the tuner's configurations (pg_settings base units, as the tuner's knobs declare them) and
- * the agent's wire rows: reading the baseline out of an active-config POST (facts §1.7), deciding
- * whether the active config shows a proposal, and building the recommendation (facts §1.8).
+ * the agent's wire rows: reading the baseline out of an active-config POST (docs/PROTOCOL.md §1.7), deciding
+ * whether the active config shows a proposal, and building the recommendation (docs/PROTOCOL.md §1.8).
  *
- * The agent formats a proposed setting with Go's %.6g for `real` knobs (facts §4.1), and the active
+ * The agent formats a proposed setting with Go's %.6g for `real` knobs (docs/PROTOCOL.md §4.1), and the active
  * config comes back parsed from pg_settings text ("1.0" arrives as 1), so numbers compare with a
  * relative tolerance rather than exactly.
  */
@@ -200,6 +200,6 @@ export function buildRecommendation(
 
 function wireNumber(value: number, from: string | null, to: string | null, knob: Knob): number {
   const v = convertUnit(value, from, to);
-  // The agent truncates integer settings (facts §4.1), so round a converted integer knob here.
+  // The agent truncates integer settings (docs/PROTOCOL.md §4.1), so round a converted integer knob here.
   return knob.type === 'int' ? Math.round(v) : v;
 }

@@ -2,13 +2,13 @@
  * Workload samples from what the agent posts, and their aggregation into one iteration's measurement.
  *
  * Sources, in order of preference:
- * - `database_transactions` rows[0].tps (facts §3.5). The collector omits `tps` when it is 0
+ * - `database_transactions` rows[0].tps (docs/PROTOCOL.md §3.5). The collector omits `tps` when it is 0
  *   (Go's omitempty), so when it is absent the rate is derived from consecutive `xact_commit`
  *   counters; a stalled database then reads as 0 TPS instead of "no sample";
- * - `pg_stat_statements` `average_query_runtime` (ms) when `delta_count` > 0 (facts §3.4), weighted
+ * - `pg_stat_statements` `average_query_runtime` (ms) when `delta_count` > 0 (docs/PROTOCOL.md §3.4), weighted
  *   by the calls in the tick's deltas;
  * - the legacy metric keys `perf_transactions_per_second` / `perf_average_query_runtime` in `metrics`
- *   (facts §3.1, Appendix A), used only for a window in which the catalog sent nothing, so an agent
+ *   (docs/PROTOCOL.md §3.1), used only for a window in which the catalog sent nothing, so an agent
  *   that reports both is not counted twice.
  *
  * Aggregation: the MEAN of the window's samples (calls-weighted for latency), not the median.

@@ -1,10 +1,10 @@
 /**
- * What the agent's error reports mean for the session (facts §1.10, §4.6): the apply failures that
+ * What the agent's error reports mean for the session (docs/PROTOCOL.md §1.10, §4.6): the apply failures that
  * make a proposal unappliable, and the fallback when the final configuration cannot be applied.
  */
 import type { Config, FinalDecision } from '../tuner/index.js';
 
-/** ApplyConfig failures the runner reports for the proposal it just fetched (facts §1.10). */
+/** ApplyConfig failures the runner reports for the proposal it just fetched (docs/PROTOCOL.md §1.10). */
 const APPLY_ERROR_TYPES = new Set(['config_apply_error', 'restart_not_allowed', 'default_parameter_group']);
 
 export function isApplyErrorType(type: string): boolean {

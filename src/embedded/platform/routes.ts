@@ -1,7 +1,7 @@
 /**
- * The agent API over HTTP (facts §1.1, §1.3): `/api/v1/agent/<path>?uuid=<database_id>` with the
+ * The agent API over HTTP (docs/PROTOCOL.md §1.1, §1.3): `/api/v1/agent/<path>?uuid=<database_id>` with the
  * `DBTUNE-API-KEY` header, gzip request bodies where the agent sends them, and exactly the success
- * codes the agent accepts. Bodies are parsed losslessly (int64 beyond 2^53 as bigint, facts §1.12).
+ * codes the agent accepts. Bodies are parsed losslessly (int64 beyond 2^53 as bigint, docs/PROTOCOL.md §1.12).
  *
  * Refusals: a wrong or missing key → 401; a wrong or missing `uuid` → 404 (the database does not
  * exist for this key); unknown path → 404; known path, wrong method → 405; a body that is not
@@ -40,7 +40,7 @@ interface Route {
   run: (h: ApiHandlers, body: unknown) => unknown;
 }
 
-/** Success codes: the first one the agent accepts for each endpoint (facts §1.3). */
+/** Success codes: the first one the agent accepts for each endpoint (docs/PROTOCOL.md §1.3). */
 const ROUTES: Readonly<Record<string, readonly Route[]>> = {
   heartbeat: [{ method: 'POST', status: 204, run: (h, b) => h.heartbeat(b) }],
   metrics: [{ method: 'POST', status: 204, run: (h, b) => h.metrics(b) }],

@@ -1,7 +1,7 @@
 /**
  * The knobs the embedded tuner searches, with bounds derived from the machine.
  *
- * Knob choice follows DBtune's documented reload/restart sets (reference/tuning-facts.md) and
+ * Knob choice follows DBtune's documented reload/restart sets (docs/TUNING.md) and
  * OtterTune's PostgreSQL knob list (Van Aken et al., SIGMOD'17; memory maxima as a fraction of RAM).
  * Units are pg_settings base units; see https://www.postgresql.org/docs/current/runtime-config.html.
  *

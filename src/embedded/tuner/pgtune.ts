@@ -2,7 +2,7 @@
  * The first proposal of every session: PGTune's rule-of-thumb configuration.
  *
  * Formulas follow PGTune (https://pgtune.leopard.in.ua, le0pard/pgtune
- * `src/features/configuration/configurationSlice.js`), as summarised in reference/tuning-facts.md:
+ * `src/features/configuration/configurationSlice.js`), as summarised in docs/TUNING.md:
  * PGTune computes in kB and floors; we do the same, then convert to each knob's pg_settings unit.
  * Deviations, each because this proposal is applied to a live server rather than pasted by a human:
  * - maintenance_work_mem is capped at 2 GB (PGTune's long-standing cap; newer releases allow 8 GB,

@@ -30,9 +30,9 @@ export type Outcome = 'ok' | 'infeasible' | 'reverted';
 export type ProposalKind = 'baseline' | 'pgtune' | 'bo' | 'revert';
 
 export interface Measurement {
-  /** Transactions per second over the iteration (dbtune-agent facts §3.5). */
+  /** Transactions per second over the iteration (docs/PROTOCOL.md §3.5). */
   readonly tps: number;
-  /** Average query runtime in ms over the iteration (pg_stat_statements deltas, facts §3.4). */
+  /** Average query runtime in ms over the iteration (pg_stat_statements deltas, docs/PROTOCOL.md §3.4). */
   readonly latencyMs: number;
   /** Optional per-interval readings of the objective metric within the iteration (e.g. every 5 s). */
   readonly samples?: readonly number[];

@@ -5,7 +5,7 @@
  * Schedule: iteration 0 measures the baseline (the current configuration); iteration 1 is PGTune's
  * proposal; later iterations come from Bayesian optimisation. A guardrail (the agent's memory
  * signal, average query runtime above 2× the baseline, or TPS below 5 % of it: DBtune's documented
- * guardrails, reference/tuning-facts.md) marks the iteration infeasible and the very next proposal
+ * guardrails, docs/TUNING.md) marks the iteration infeasible and the very next proposal
  * is the baseline again. Every iteration, reverts included, counts against the session length,
  * because each one costs the same slice of the peak window.
  *
