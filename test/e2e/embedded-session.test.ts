@@ -4,7 +4,7 @@
  * `demo` refuses the agent's flags. Two real clusters; the built CLI as a child process.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -186,8 +186,10 @@ describe('a session that ends', () => {
 });
 
 describe('stopping mid-session', () => {
-  it('SIGTERM restores the baseline: postgresql.auto.conf holds only baseline values and exits 0 quickly', async () => {
+  it('a SIGHUP reload resumes the session without restoring; SIGTERM restores the baseline: postgresql.auto.conf holds only baseline values and exits 0 quickly', async () => {
     const stateDir = tempDir();
+    const configFile = path.join(tempDir(), 'dbtune.yaml');
+    writeFileSync(configFile, 'postgresql:\n  pool_max: 4\n');
     const autoConfPath = path.join(b.dataDir, 'postgresql.auto.conf');
     // Every server-wide setting a reload or restart can change, as the session found them.
     const serverSettings = async () =>
@@ -200,7 +202,7 @@ describe('stopping mid-session', () => {
       );
     const baseline = await serverSettings();
     const load = lightLoad(b);
-    const agent = startAgent(['--local', '--platform', 'embedded'], {
+    const agent = startAgent(['--local', '--platform', 'embedded', '--config', configFile], {
       DBT_POSTGRESQL_CONNECTION_URL: b.url,
       DBT_EMBEDDED_STATE_DIR: stateDir,
       DBT_EMBEDDED_ITERATIONS: '6',
@@ -213,6 +215,17 @@ describe('stopping mid-session', () => {
       await agent.waitForLog((l) => l.msg === 'configuration applied', 90_000);
       expect(await serverSettings()).not.toEqual(baseline);
       expect(readFileSync(autoConfPath, 'utf8')).toMatch(/work_mem|random_page_cost/);
+      // A reload restarts the agent session in-process: the tuning session resumes, nothing is restored.
+      writeFileSync(configFile, 'postgresql:\n  pool_max: 5\n');
+      agent.child.kill('SIGHUP');
+      await agent.waitForLog((l) => l.msg === 'reload: agent session restarted', 30_000);
+      const starts = agent.logs().filter((l) => String(l.msg).endsWith('tuning session'));
+      expect(starts.map((l) => l.msg)).toEqual([
+        'embedded platform: new tuning session',
+        'embedded platform: resuming the tuning session',
+      ]);
+      expect(agent.logs().some((l) => String(l.msg).startsWith('embedded platform: stopped'))).toBe(false);
+      expect(await serverSettings()).not.toEqual(baseline);
       const { code, ms } = await agent.stop('SIGTERM');
       expect(code).toBe(0);
       expect(ms).toBeLessThan(15_000);
