@@ -52,6 +52,9 @@ export interface DemoReport {
   /** pg_settings.unit of every knob in the configurations above (their values are in these units). */
   readonly knob_units: Readonly<Record<string, string | null>>;
   readonly session: {
+    /** Where the session stands ('done' once it kept a configuration). */
+    readonly phase: SessionReport['phase'];
+    readonly iterations_planned: number;
     readonly final_source: 'best' | 'baseline' | null;
     readonly estimated_improvement_pct: number | null;
     readonly noise_sd_pct: number | null;
@@ -139,6 +142,8 @@ export function buildDemoReport(s: SessionReport, f: DemoFacts): DemoReport {
     knob_diff: best ? knobDiff(baseline.config, best.config, f.units) : [],
     knob_units: unitsFor(s, f.units),
     session: {
+      phase: s.phase,
+      iterations_planned: s.iterations_planned,
       final_source: s.final?.source ?? null,
       estimated_improvement_pct: s.improvement_pct,
       noise_sd_pct: s.noise?.sd_pct ?? null,

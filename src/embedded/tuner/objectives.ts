@@ -32,9 +32,14 @@ export interface ObjectiveSpec {
 
 const registry = new Map<string, ObjectiveSpec>();
 
-export function registerObjective(spec: ObjectiveSpec): void {
+/** Adds an objective; returns the function that removes it again (for tests that register their own). */
+export function registerObjective(spec: ObjectiveSpec): () => void {
   if (registry.has(spec.id)) throw new Error(`tuner: objective ${spec.id} is already registered`);
-  registry.set(spec.id, Object.freeze({ ...spec }));
+  const entry = Object.freeze({ ...spec });
+  registry.set(spec.id, entry);
+  return () => {
+    if (registry.get(spec.id) === entry) registry.delete(spec.id);
+  };
 }
 
 /** The entry for `id`; an unknown id is a bug (inputs are checked with isObjective first). */
