@@ -114,8 +114,8 @@ export function chartSvg(r: DemoReport): Markup {
     const cx = x(i);
     const cy = p.value === null ? axisY : y(p.value);
     const classes = `pt ${pointClasses(p)}${p.value === null ? ' unmeasured' : ''}`;
-    const circle = markup`<circle class="${classes}" data-iteration="${p.iteration}" data-outcome="${p.outcome}" cx="${f(cx)}" cy="${f(cy)}" r="${p.best ? 7 : 5}"><title>${tooltip(p, o.unit)}</title></circle>`;
-    const hit = p.outcome === 'infeasible' ? markup`<path class="hit-mark" d="${cross(cx, cy, 3)}"/>` : '';
+    const circle = markup`<circle class="${classes}" data-iteration="${p.iteration}" data-outcome="${p.outcome}" cx="${f(cx)}" cy="${f(cy)}" r="${p.best ? 7 : p.outcome === 'infeasible' ? 6 : 5}"><title>${tooltip(p, o.unit)}</title></circle>`;
+    const hit = p.outcome === 'infeasible' ? markup`<path class="hit-mark" d="${cross(cx, cy, 3.5)}"/>` : '';
     const tick =
       i % every === 0 || i === n - 1
         ? markup`<text class="axis" x="${f(cx)}" y="${axisY + 16}" text-anchor="middle">${p.iteration}</text>`

@@ -55,8 +55,9 @@ function verdict(r: DemoReport): Markup {
   }
   const details: Markup[] = [];
   if (s.estimated_improvement_pct !== null) {
+    // The session's figure: the best's measurement, or the GP's prediction there when lower.
     details.push(
-      markup`<dt>Session estimate</dt><dd class="estimate">${signed(s.estimated_improvement_pct)} ${o.label} over the mean of the baseline measurements (positive is better)</dd>`,
+      markup`<dt>Session estimate</dt><dd class="estimate">${o.label} ${gainWords(r, s.estimated_improvement_pct)} than the mean of the baseline measurements, as the session estimates the best (its measurement, or the model's prediction there when less favourable)</dd>`,
     );
   }
   if (s.noise_sd_pct !== null) {
@@ -68,7 +69,7 @@ function verdict(r: DemoReport): Markup {
       markup`<dt>Noise</dt><dd class="noise">±${pct(s.noise_sd_pct)} per iteration (standard deviation)${needed}</dd>`,
     );
   }
-  if (s.decision_reason) details.push(markup`<dt>Reason</dt><dd>${s.decision_reason}</dd>`);
+  if (s.decision_reason) details.push(markup`<dt>Session log</dt><dd>${s.decision_reason}</dd>`);
   return markup`<section id="verdict" class="verdict ${state}" data-final="${s.final_source ?? 'none'}">
 <h2>Verdict</h2>
 <p class="headline">${headline}</p>
@@ -135,10 +136,15 @@ function knobSection(r: DemoReport): Markup {
 ${rows}</tbody></table></section>`;
 }
 
+/** The knobs an iteration changed from the baseline; more than a few fold into a summary line. */
 function configCell(config: KnobConfig, r: DemoReport): Markup {
   const changed = Object.entries(config).filter(([k, v]) => String(r.baseline.config[k]) !== String(v));
   if (changed.length === 0) return markup`<span class="muted">baseline</span>`;
-  return markup`${changed.map(([k, v]) => markup`<span class="kv">${k} = ${formatKnobValue(v, r.knob_units[k] ?? null)}</span>`)}`;
+  const list = changed.map(
+    ([k, v]) => markup`<span class="kv">${k} = ${formatKnobValue(v, r.knob_units[k] ?? null)}</span>`,
+  );
+  if (changed.length <= 3) return markup`${list}`;
+  return markup`<details><summary>${changed.length} knobs changed</summary>${list}</details>`;
 }
 
 function iterationRows(r: DemoReport): Markup[] {
@@ -168,7 +174,7 @@ h1{font-size:1.5rem;margin-bottom:.2rem}h2{font-size:1.1rem;margin:2rem 0 .5rem}
 .headline{font-size:1.15rem;margin:.4rem 0}.verdict dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:.4rem 0}
 .verdict dt{color:#6b7280}.verdict dd{margin:0}.gain{color:#047857;font-weight:600}.loss{color:#b91c1c;font-weight:600}
 table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{text-align:left;padding:.3rem .6rem;border-bottom:1px solid #e5e7eb;vertical-align:top}
-td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}tr.objective td{font-weight:600}.kv{display:block;white-space:nowrap}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}tr.objective td{font-weight:600}.kv{display:block;white-space:nowrap}summary{cursor:pointer;color:#374151}
 tr.hit td{background:#fef2f2}tr.best td{background:#ecfdf5}
 svg.chart{max-width:100%;height:auto;border:1px solid #e5e7eb;background:#fff}.plot{fill:#fafafa}
 .grid{stroke:#e5e7eb}.axis{font-size:11px;fill:#6b7280}.axis-title{font-size:12px;fill:#374151;font-weight:600}

@@ -56,8 +56,11 @@ export interface DemoReport {
     readonly phase: SessionReport['phase'];
     readonly iterations_planned: number;
     readonly final_source: 'best' | 'baseline' | null;
+    /** The session's (noise-discounted) estimate of the best's gain, on improvement_pct's scale. */
     readonly estimated_improvement_pct: number | null;
+    /** Relative noise of one iteration's measurement (standard deviation, percent). */
     readonly noise_sd_pct: number | null;
+    /** The gain the estimate had to exceed for the best to be kept, on the same scale. */
     readonly threshold_pct: number | null;
     readonly decision_reason: string | null;
   };
@@ -88,6 +91,19 @@ export function objectiveOf(
   if (p.tps === null && p.latency_ms === null) return null;
   const v = objective(id).value({ tps: p.tps ?? 0, latencyMs: p.latency_ms ?? 0 });
   return Number.isFinite(v) ? v : null;
+}
+
+/**
+ * The session's own figures (FinalDecision: `expm1` of a difference of log scores, see
+ * src/embedded/tuner/session-final.ts) on the scale of `improvement_pct`: for a lower-is-better
+ * objective a score gain of +52.9 % (the baseline took 1.529× as long) is 34.6 % lower. The map is
+ * increasing, so the estimate still exceeds the threshold exactly when the session kept the best.
+ */
+export function sessionGainPct(id: Objective, scorePct: number | null): number | null {
+  if (scorePct === null) return null;
+  const spec = objective(id);
+  const factor = 1 + scorePct / 100;
+  return gainPct(spec, 1, spec.direction === 'higher' ? factor : 1 / factor);
 }
 
 /** The registry entry as written to report.json. */
@@ -145,9 +161,9 @@ export function buildDemoReport(s: SessionReport, f: DemoFacts): DemoReport {
       phase: s.phase,
       iterations_planned: s.iterations_planned,
       final_source: s.final?.source ?? null,
-      estimated_improvement_pct: s.improvement_pct,
+      estimated_improvement_pct: sessionGainPct(s.objective, s.improvement_pct),
       noise_sd_pct: s.noise?.sd_pct ?? null,
-      threshold_pct: s.noise?.threshold_pct ?? null,
+      threshold_pct: sessionGainPct(s.objective, s.noise?.threshold_pct ?? null),
       decision_reason: s.decision_reason,
     },
     iterations: s.iterations,

@@ -115,9 +115,9 @@ describe('report.json', () => {
       phase: 'done',
       iterations_planned: 5,
       final_source: 'best',
-      estimated_improvement_pct: 15.2,
+      estimated_improvement_pct: expect.closeTo(15.2, 9),
       noise_sd_pct: 3,
-      threshold_pct: 6,
+      threshold_pct: expect.closeTo(6, 9),
       decision_reason: 'best beat the baseline',
     });
     expect(r.iterations.map((i) => i.outcome)).toEqual(['ok', 'ok', 'infeasible', 'reverted', 'infeasible']);
@@ -229,11 +229,11 @@ describe('report.html', () => {
     expect(page).toContain(
       'Kept the tuned configuration of iteration 1: throughput 21.2 % higher (better) than the baseline.',
     );
-    expect(page).toContain('+15.2 % throughput over the mean of the baseline measurements');
+    expect(page).toContain('throughput 15.2 % higher (better) than the mean of the baseline measurements');
     expect(page).toContain(
       '±3.0 % per iteration (standard deviation); to be kept, the gain had to exceed 6.0 % (2 standard errors)',
     );
-    expect(page).toContain('<dt>Reason</dt><dd>best beat the baseline</dd>');
+    expect(page).toContain('<dt>Session log</dt><dd>best beat the baseline</dd>');
   });
 
   it('says when the baseline was kept, and when there is no verdict yet', () => {
@@ -396,6 +396,11 @@ describe('the objective registry drives the reports', () => {
       });
       // Lower is better: 8.08 → 6.67 ms average is a 17.5 % gain, whatever the scale of the stand-in.
       expect(json.improvement_pct).toBeCloseTo((1 - 6.67 / 8.08) * 100, 6);
+      // The session's figures (expm1 of log-score differences: the baseline took 1.152× as long)
+      // on the same scale: 1 − 1/1.152 = 13.2 % lower. The noise is relative either way.
+      expect(json.session.estimated_improvement_pct).toBeCloseTo((1 - 1 / 1.152) * 100, 6);
+      expect(json.session.threshold_pct).toBeCloseTo((1 - 1 / 1.06) * 100, 6);
+      expect(json.session.noise_sd_pct).toBe(3);
 
       const page = readFileSync(writeHtmlReport(dir, r), 'utf8');
       expect(page).toContain('<span class="objective-label">p99 latency (ms, lower is better)</span>');
@@ -404,7 +409,7 @@ describe('the objective registry drives the reports', () => {
       expect(page).toContain('aria-label="p99 (ms) per iteration (lower is better)"');
       expect(page).toContain('p99 (ms) · lower is better');
       expect(page).toContain('p99 latency 17.5 % lower (better) than the baseline');
-      expect(page).toContain('+15.2 % p99 latency over the mean of the baseline measurements');
+      expect(page).toContain('p99 latency 13.2 % lower (better) than the mean of the baseline measurements');
       // The objective row: the baseline's 8.08 ms average as the stand-in p99 (× 2.5).
       expect(page).toMatch(
         /<tr class="objective"><td>p99 \(ms\) <span class="muted">\(objective, ms\)<\/span><\/td><td class="n">20\.20<\/td>/,
