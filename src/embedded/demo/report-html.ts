@@ -51,16 +51,19 @@ function verdict(r: DemoReport): Markup {
       : markup`Kept the baseline configuration: no tuned configuration was measured without a guardrail.`;
   } else {
     state = 'pending';
-    headline = markup`No verdict yet: the session is ${s.phase} after ${r.iterations.length} of ${s.iterations_planned} iterations.`;
+    const where = s.phase === 'failed' ? 'failed' : `is ${s.phase.replaceAll('-', ' ')}`;
+    headline = markup`No verdict yet: the session ${where} after ${r.iterations.length} of ${s.iterations_planned} iterations.`;
   }
   const details: Markup[] = [];
-  if (s.estimated_improvement_pct !== null) {
+  // A baseline kept without comparing anything (nothing measured) carries zeros, not an estimate.
+  const compared = s.noise_sd_pct !== null && s.noise_sd_pct > 0;
+  if (compared && s.estimated_improvement_pct !== null) {
     // The session's figure: the best's measurement, or the GP's prediction there when lower.
     details.push(
       markup`<dt>Session estimate</dt><dd class="estimate">${o.label} ${gainWords(r, s.estimated_improvement_pct)} than the mean of the baseline measurements, as the session estimates the best (its measurement, or the model's prediction there when less favourable)</dd>`,
     );
   }
-  if (s.noise_sd_pct !== null) {
+  if (compared && s.noise_sd_pct !== null) {
     const needed =
       s.threshold_pct === null
         ? ''

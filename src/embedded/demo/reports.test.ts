@@ -261,6 +261,26 @@ describe('report.html', () => {
       ),
     );
     expect(running).toContain('No verdict yet: the session is measuring after 5 of 5 iterations.');
+    const waiting = renderHtml(buildDemoReport(session({ phase: 'waiting-for-agent', final: null }), FACTS));
+    expect(waiting).toContain('the session is waiting for agent after');
+    // Nothing tuned was measured: the session kept the baseline without an estimate (all zeros).
+    const nothing = renderHtml(
+      buildDemoReport(
+        session({
+          best: null,
+          final: { source: 'baseline', iteration: 0, config: BASE },
+          improvement_pct: 0,
+          noise: { sd_pct: 0, threshold_pct: 0 },
+          decision_reason: 'baseline: no tuned configuration was measured without a guardrail',
+        }),
+        FACTS,
+      ),
+    );
+    expect(nothing).toContain(
+      'Kept the baseline configuration: no tuned configuration was measured without a guardrail.',
+    );
+    expect(nothing).not.toMatch(/<dt>(Session estimate|Noise)<\/dt>/);
+    expect(nothing).toContain('<tr class="empty"><td colspan="4" class="muted">no knob differs</td></tr>');
     expect(running).not.toContain('<dl>');
     expect(running).toContain('Knobs: baseline → best so far (iteration 1)');
   });
