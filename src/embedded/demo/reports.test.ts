@@ -337,6 +337,33 @@ describe('report.html', () => {
     }
   });
 
+  it('draws finite coordinates for an empty session, a single iteration and a long one', () => {
+    const empty = chartSvg(
+      buildDemoReport(session({ iterations: [], best: null, baseline: null, final: null }), FACTS),
+    ).text;
+    const one = chartSvg(
+      buildDemoReport(session({ iterations: [iteration(0, 'baseline', 1000, 'ok')], best: null }), FACTS),
+    ).text;
+    const long = chartSvg(
+      buildDemoReport(
+        session({
+          iterations: Array.from({ length: 60 }, (_, i) =>
+            iteration(i, i === 0 ? 'baseline' : 'bo', 900 + ((i * 37) % 200), 'ok'),
+          ),
+        }),
+        FACTS,
+      ),
+    ).text;
+    for (const svg of [empty, one, long]) expect(svg).not.toMatch(/NaN|Infinity/);
+    expect(empty.match(/<circle class="pt/g)).toBeNull();
+    expect(one).toMatch(/data-iteration="0"[^>]* cx="400\.0"/); // mid-plot: 64 + 672 / 2
+    expect(long.match(/<circle class="pt/g)).toHaveLength(60);
+    // Iteration numbers thinned to fit (about 22 px each), the last one always shown.
+    const labels = [...long.matchAll(/text-anchor="middle">(\d+)<\/text>/g)].map((m) => Number(m[1]));
+    expect(labels.length).toBeLessThan(40);
+    expect(labels.at(-1)).toBe(59);
+  });
+
   it('puts round numbers on the axis', () => {
     expect(niceTicks(36, 1320).ticks).toEqual([0, 500, 1000, 1500]);
     expect(niceTicks(6.1, 8.6).ticks).toEqual([6, 6.5, 7, 7.5, 8, 8.5, 9]);
