@@ -28,6 +28,8 @@ export interface TunedSessionOptions {
   readonly memoryHitAt?: number;
   /** Iteration whose TPS collapses to 40 % (a throughput guardrail hit with a measurement). */
   readonly throughputHitAt?: number;
+  /** Scale of the knobs' effect on the workload: 1 as described above, 0 for none (noise only). */
+  readonly effect?: number;
 }
 
 const MEMORY_BYTES = 16 * 1024 ** 3;
@@ -41,11 +43,11 @@ function num(config: Config, name: string, fallback: number): number {
 }
 
 /** The synthetic workload's response to a configuration (before noise). */
-function response(config: Config): { latencyMs: number; tps: number } {
+function response(config: Config, effect: number): { latencyMs: number; tps: number } {
   const jit = config.jit === 'off' ? 0.78 : 1;
   const workMem = 1 - 0.15 * Math.min(1, Math.max(0, Math.log2(num(config, 'work_mem', 4096) / 4096) / 5));
   const rpc = 0.94 + 0.06 * Math.min(1, num(config, 'random_page_cost', 4) / 4);
-  const latencyMs = 12 * jit * workMem * rpc;
+  const latencyMs = 12 * (jit * workMem * rpc) ** effect;
   return { latencyMs, tps: 900 * (12 / latencyMs) ** 0.3 };
 }
 
@@ -78,7 +80,7 @@ export function tunedSessionState(opts: TunedSessionOptions = {}): PersistedStat
       session.record(proposal.iteration, { guardrail: 'memory' });
       continue;
     }
-    const r = response(proposal.config);
+    const r = response(proposal.config, opts.effect ?? 1);
     const collapse = proposal.iteration === throughputHitAt && proposal.kind === 'bo' ? 0.4 : 1;
     const latencyMs = r.latencyMs * Math.exp(0.02 * rng.normal());
     const tps = r.tps * collapse * Math.exp(0.02 * rng.normal());

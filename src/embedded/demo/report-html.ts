@@ -47,7 +47,7 @@ function verdict(r: DemoReport): Markup {
   } else if (s.final_source === 'baseline') {
     state = 'kept-baseline';
     headline = r.best
-      ? markup`Kept the baseline configuration. The best tuned one (iteration ${r.best.iteration}, ${o.label} ${measured}) did not beat it by more than the noise.`
+      ? markup`Kept the baseline configuration: the best tuned one, iteration ${r.best.iteration} with ${o.label} ${measured}, did not beat it by more than the noise.`
       : markup`Kept the baseline configuration: no tuned configuration was measured without a guardrail.`;
   } else {
     state = 'pending';

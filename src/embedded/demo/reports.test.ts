@@ -245,7 +245,7 @@ describe('report.html', () => {
     );
     expect(kept).toContain('data-final="baseline"');
     expect(kept).toContain(
-      'Kept the baseline configuration. The best tuned one (iteration 1, throughput 21.2 % higher (better)) did not beat it by more than the noise.',
+      'Kept the baseline configuration: the best tuned one, iteration 1 with throughput 21.2 % higher (better), did not beat it by more than the noise.',
     );
     expect(kept).toContain('Knobs of the best tuned configuration (iteration 1), not kept');
     const running = renderHtml(
