@@ -50,6 +50,7 @@ async function phaseOne(
     const report = JSON.parse(readFileSync(reuse, 'utf8')) as DemoReport;
     log(`phase 1: reusing ${reuse} (TUNER_QUALITY_REPORT)`);
     const w = report.workload;
+    if (!w) throw new Error(`tuner-quality: ${reuse} is not a demo report (no workload)`);
     const used = { ...plan, iterations: w.iterations, iterationSeconds: w.iteration_seconds, scale: w.scale };
     return outcomeOf(report, { ...used, warmupSeconds: w.warmup_seconds, seed: w.seed }, reuse);
   }

@@ -4,6 +4,7 @@
  * agent uses the same HTTP client either way, so nothing else knows the difference.
  */
 import type { Config } from '../config/index.js';
+import type { EmbeddedSessionControl } from '../embedded/attach.js';
 import type { Logger } from '../log.js';
 import { registerSecret } from '../log.js';
 import { proxyLabel, proxyUrlFor } from '../net/proxy.js';
@@ -17,23 +18,31 @@ export interface ConnectedPlatform {
   forwarder: RawLogForwarder;
   /** For the startup log line (never the key). */
   label: string;
+  /** The embedded platform's tuning session (absent for the SaaS and for `check`). */
+  session?: EmbeddedSessionControl;
   close(): Promise<void>;
 }
 
-export interface PlatformHooks {
+export interface PlatformOptions {
   /** Every platform call's outcome (service metrics and readiness). */
   onCall?: (outcome: CallOutcome) => void;
+  /** `check` never creates a saved embedded session: it talks to a throwaway platform. */
+  purpose?: 'run' | 'check';
+  /** The adapter's database password provider (Azure Entra), for the embedded platform's own connection. */
+  password?: () => Promise<string>;
+  /** Process shutdown: the embedded platform stops waiting for a database that is starting up. */
+  signal?: AbortSignal;
 }
 
 export function connectPlatform(
   config: Config,
   log: Logger,
   io: Io,
-  hooks: PlatformHooks = {},
+  options: PlatformOptions = {},
 ): Promise<ConnectedPlatform> {
   if (config.dbtune.server_url === 'embedded') {
     // Loaded only when used: the embedded platform and its tuner are ~27 modules `--local` never needs.
-    return import('../embedded/attach.js').then((m) => m.startEmbeddedForAgent(config, log, io, hooks));
+    return import('../embedded/attach.js').then((m) => m.startEmbeddedForAgent(config, log, io, options));
   }
   const apiKey = config.dbtune.api_key ?? '';
   const databaseId = config.dbtune.database_id ?? '';
@@ -44,7 +53,7 @@ export function connectPlatform(
     databaseId,
     log,
     agentVersion: AGENT_VERSION,
-    ...(hooks.onCall ? { onCall: hooks.onCall } : {}),
+    ...(options.onCall ? { onCall: options.onCall } : {}),
   });
   const forwarder = new RawLogForwarder({ client, log });
   return Promise.resolve({

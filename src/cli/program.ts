@@ -3,10 +3,11 @@
  * effective configuration; `check` runs the startup checks; `demo` tunes a throwaway PostgreSQL
  * with the embedded platform.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { ADAPTERS } from '../../adapters/index.js';
 import type { AdapterId } from '../../adapters/types.js';
 import type { DemoFlags } from '../embedded/demo/options.js';
+import { objectiveIds } from '../embedded/tuner/objectives.js';
 import { ConfigError } from '../errors.js';
 import { scrub } from '../log.js';
 import { EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit-codes.js';
@@ -108,6 +109,17 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     });
 
   program
+    .command('embedded')
+    .description(
+      "the embedded platform's saved sessions: status (database, progress, reports), report (write report.json and report.html), reset (remove them)",
+    )
+    .addArgument(new Argument('<action>', 'what to do').choices(['status', 'report', 'reset']))
+    .action(async (action: 'status' | 'report' | 'reset') => {
+      const { embeddedCommand } = await import('./commands/embedded.js');
+      setExit(embeddedCommand(action, io));
+    });
+
+  program
     .command('pending')
     .description('list the proposals the running agent holds for approval (apply_mode: approve)')
     .action(async (_opts, cmd: Command) => {
@@ -142,7 +154,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--scale <n>', 'pgbench scale factor (default 10; 2 with --quick)')
     .option('--clients <n>', 'concurrent workload clients (default 8)')
     .addOption(
-      new Option('--objective <objective>', 'what to optimise (default tps)').choices(['tps', 'latency']),
+      new Option('--objective <objective>', 'what to optimise (default tps)').choices(objectiveIds()),
     )
     .addOption(
       new Option('--workload <tool>', 'load generator (default auto: pgbench when on PATH)').choices([
@@ -155,9 +167,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--quick', 'a short session: about 2 minutes on 2 cores')
     .option('--keep', 'leave the PostgreSQL running afterwards and print its URL')
     .option('--out <dir>', 'where report.json, report.html and the log go (default: current directory)')
-    .action(async (opts: DemoFlags) => {
+    .action(async (opts: DemoFlags, cmd: Command) => {
       const { demoCommand } = await import('./commands/demo.js');
-      setExit(await demoCommand(opts, io));
+      setExit(await demoCommand(opts, io, globals(cmd)));
     });
 
   return program;

@@ -7,6 +7,11 @@
  * Startup rides out a transient outage (src/agent/startup-retry.ts): platform 5xx, refused or
  * timed-out connections and a database still starting up (57P03) are retried for
  * `startup_timeout`; anything that needs a fix fails at once.
+ *
+ * With the embedded platform the session also carries its tuning session: `ended` resolves when it
+ * finishes (DBT_EMBEDDED_ON_FINISH=exit), and a close on SIGTERM/SIGINT puts the baseline back
+ * (src/embedded/stop-restore.ts) before the adapter and the platform are closed. A close for a
+ * reload does not: the next session resumes the tuning session where it stopped.
  */
 import type { Adapter } from '../../adapters/types.js';
 import { BOOTSTRAP, collectorsInOrder } from '../../collectors/index.js';
@@ -28,7 +33,7 @@ import type { CallOutcome } from '../platform/client.js';
 import type { RawLogForwarder } from '../platform/raw-logs.js';
 import type { GateView } from '../service/readiness.js';
 import { resolveAdapter } from './adapter.js';
-import { connectPlatform } from './platform.js';
+import { connectPlatform, type ConnectedPlatform } from './platform.js';
 import type { GlobalOptions, Io } from './program.js';
 import { AGENT_VERSION } from './version.js';
 
@@ -55,8 +60,13 @@ export interface Session {
   readonly adapterId: string;
   readonly gate: GateView;
   readonly runner: Runner;
-  /** Stop scheduling, wait (bounded) for in-flight work, close everything. */
-  close(graceMs: number): Promise<boolean>;
+  /** The embedded tuning session's end: resolves with the exit code (absent for the SaaS). */
+  readonly ended?: Promise<number>;
+  /**
+   * Stop scheduling, wait (bounded) for in-flight work, close everything. `restore`: the agent is
+   * stopping mid-session, so an embedded session's experimental configuration is rolled back first.
+   */
+  close(graceMs: number, opts?: { restore?: boolean }): Promise<boolean>;
 }
 
 function pools(
@@ -87,15 +97,21 @@ export async function startSession(s: SessionInputs): Promise<Session | undefine
   const config = loaded.config;
   // Selection and preflight (src/cli/adapter.ts): what run refuses, a reload refuses too.
   const { selection, module } = await resolveAdapter(g, io, loaded, config);
-  const platform = await connectPlatform(
-    config,
-    log,
-    io,
-    s.onPlatformCall ? { onCall: s.onPlatformCall } : {},
-  );
-  s.sink.forwarder = platform.forwarder;
   // The adapter may supply every connection's password (Azure Entra tokens).
   const password = module.databasePassword?.({ config, log, env: io.env });
+  let platform: ConnectedPlatform;
+  try {
+    platform = await connectPlatform(config, log, io, {
+      ...(s.onPlatformCall ? { onCall: s.onPlatformCall } : {}),
+      ...(password ? { password } : {}),
+      signal: s.stop,
+    });
+  } catch (err) {
+    // The embedded platform waits for a database that is starting up; shutdown ends that wait.
+    if (s.stop.aborted) return undefined;
+    throw err;
+  }
+  s.sink.forwarder = platform.forwarder;
   const { db, collectorDb } = pools(config, log, password);
   let adapter: Adapter | undefined;
   const teardown = async () => {
@@ -139,10 +155,11 @@ export async function startSession(s: SessionInputs): Promise<Session | undefine
       await teardown();
       return undefined;
     }
-    adapter = await module.create({ config, db, pgVersion: version, log, env: io.env });
+    const created = await module.create({ config, db, pgVersion: version, log, env: io.env });
+    adapter = created;
     const { runner, gate } = assembleAgent({
       config,
-      adapter,
+      adapter: created,
       platform: platform.client,
       db,
       collectorDb,
@@ -164,9 +181,13 @@ export async function startSession(s: SessionInputs): Promise<Session | undefine
       adapterId: selection.id,
       gate,
       runner,
-      close: async (graceMs) => {
+      ...(platform.session ? { ended: platform.session.ended } : {}),
+      close: async (graceMs, opts = {}) => {
         try {
-          return await runner.stop(graceMs);
+          const finished = await runner.stop(graceMs);
+          // Stopped mid-session: the experimental configuration must not outlive the agent.
+          if (opts.restore) await platform.session?.restoreOnStop(created);
+          return finished;
         } finally {
           await teardown();
         }

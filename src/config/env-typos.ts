@@ -18,6 +18,7 @@ export const OTHER_DBT_ENV: readonly string[] = [
   'DBT_EMBEDDED_ITERATION_SECONDS',
   'DBT_EMBEDDED_WARMUP_SECONDS',
   'DBT_EMBEDDED_OBJECTIVE',
+  'DBT_EMBEDDED_ON_FINISH',
 ];
 
 /** Every `DBT_*` name the agent reads (primary names, fallbacks, `_FILE` forms, aliases). */

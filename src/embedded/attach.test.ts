@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import { UsageError } from '../cli/usage-error.js';
 import type { Io } from '../cli/program.js';
 import type { Config } from '../config/index.js';
 import { scrub, type Logger } from '../log.js';
-import { embeddedSettings, startEmbeddedForAgent } from './attach.js';
+import { embeddedSettings, settingConflicts, startEmbeddedForAgent } from './attach.js';
 import { STATE_FILE } from './platform/index.js';
 
 const noop = (): void => undefined;
@@ -25,6 +25,8 @@ describe('embeddedSettings', () => {
       iterationSeconds: 120,
       warmupSeconds: 30,
       objective: 'tps',
+      onFinish: 'exit',
+      explicit: [],
     });
   });
 
@@ -47,6 +49,13 @@ describe('embeddedSettings', () => {
       iterationSeconds: 45.5,
       warmupSeconds: 0,
       objective: 'latency',
+      onFinish: 'exit',
+      explicit: [
+        { key: 'iterations', source: 'DBT_EMBEDDED_ITERATIONS', value: 12 },
+        { key: 'iterationSeconds', source: 'DBT_EMBEDDED_ITERATION_SECONDS', value: 45.5 },
+        { key: 'warmupSeconds', source: 'DBT_EMBEDDED_WARMUP_SECONDS', value: 0 },
+        { key: 'objective', source: 'DBT_EMBEDDED_OBJECTIVE', value: 'latency' },
+      ],
     });
   });
 
@@ -55,22 +64,52 @@ describe('embeddedSettings', () => {
       DBT_EMBEDDED_ITERATIONS: '2.5',
       DBT_EMBEDDED_ITERATION_SECONDS: '0',
       DBT_EMBEDDED_OBJECTIVE: 'qps',
+      DBT_EMBEDDED_ON_FINISH: 'stay',
     };
     expect(() => embeddedSettings(bad)).toThrow(UsageError);
     expect(() => embeddedSettings(bad)).toThrow(
-      /DBT_EMBEDDED_ITERATIONS=2\.5.*DBT_EMBEDDED_ITERATION_SECONDS=0.*DBT_EMBEDDED_OBJECTIVE=qps/,
+      /DBT_EMBEDDED_ITERATIONS=2\.5.*DBT_EMBEDDED_ITERATION_SECONDS=0.*DBT_EMBEDDED_OBJECTIVE=qps.*DBT_EMBEDDED_ON_FINISH=stay/,
     );
   });
 });
 
-describe('startEmbeddedForAgent', () => {
-  it('gives the agent a client for the local platform and registers the key as a secret', async () => {
+describe('settingConflicts', () => {
+  const saved = {
+    iterations: 30,
+    iterationSeconds: 120,
+    warmupSeconds: 30,
+    objective: 'tps',
+    seed: 1,
+  } as const;
+  it('names each explicit setting that differs from the saved session, and nothing else', () => {
+    const explicit = embeddedSettings({
+      DBT_EMBEDDED_ITERATIONS: '10',
+      DBT_EMBEDDED_ITERATION_SECONDS: '120',
+      DBT_EMBEDDED_OBJECTIVE: 'latency',
+    }).explicit;
+    expect(settingConflicts(saved, explicit)).toEqual([
+      'DBT_EMBEDDED_ITERATIONS=10 but the saved session has iterations=30',
+      'DBT_EMBEDDED_OBJECTIVE=latency but the saved session has objective=tps',
+    ]);
+  });
+  it('defaults are never a conflict: a session started with other settings resumes when none is given', () => {
+    expect(settingConflicts({ ...saved, iterations: 5 }, embeddedSettings({}).explicit)).toEqual([]);
+  });
+});
+
+describe('startEmbeddedForAgent for check', () => {
+  it('gives check a working local platform, registers the key as a secret and saves no session', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'embedded-attach-'));
     dirs.push(dir);
     const io: Io = { out: noop, err: noop, env: { DBT_EMBEDDED_STATE_DIR: dir }, cwd: dir };
     const config = { tuning: { dry_run: false }, postgresql: { allow_restart: false } } as unknown as Config;
-    const connected = await startEmbeddedForAgent(config, log, io);
+    const throwaways = () => readdirSync(os.tmpdir()).filter((n) => n.startsWith('dbtune-embedded-check-'));
+    const before = new Set(throwaways());
+    const connected = await startEmbeddedForAgent(config, log, io, { purpose: 'check' });
+    const created = throwaways().filter((n) => !before.has(n));
+    const stateFile = created.map((n) => path.join(os.tmpdir(), n, STATE_FILE)).find((f) => existsSync(f));
     try {
+      expect(stateFile).toBeDefined();
       expect(connected.label).toBe('embedded');
       await connected.client.heartbeat({
         agent_version: 't',
@@ -79,12 +118,13 @@ describe('startEmbeddedForAgent', () => {
         allow_restart: false,
       });
       expect(await connected.client.fetchRecommendation()).toBeNull();
-      expect(existsSync(path.join(dir, STATE_FILE))).toBe(true);
-      const { apiKey } = JSON.parse(readFileSync(path.join(dir, STATE_FILE), 'utf8')) as { apiKey: string };
+      const { apiKey } = JSON.parse(readFileSync(stateFile ?? '', 'utf8')) as { apiKey: string };
       expect(scrub(`key=${apiKey}`)).not.toContain(apiKey);
     } finally {
       await connected.forwarder.stop();
       await connected.close();
     }
+    expect(readdirSync(dir)).toEqual([]);
+    expect(existsSync(stateFile ?? '')).toBe(false);
   });
 });

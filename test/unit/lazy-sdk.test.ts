@@ -1,7 +1,8 @@
 /**
  * Each cloud SDK is loaded only when its adapter is selected (adapters/index.ts imports adapter
  * modules lazily): a `--local` agent — the CLI, the run command, the local adapter — resolves no
- * cloud SDK or container/Kubernetes client module. Recorded with a module resolve hook in a child
+ * cloud SDK or container/Kubernetes client module, nor the embedded platform (src/cli/platform.ts
+ * imports it only when server_url is embedded). Recorded with a module resolve hook in a child
  * process (sources through tsx, so no build is needed).
  */
 import { spawnSync } from 'node:child_process';
@@ -63,21 +64,27 @@ const platformModules = (graph: string[]) =>
   graph.filter((url) => PLATFORM_PACKAGES.some((p) => url.includes(`/node_modules/${p}`)));
 
 describe('lazy adapter loading', () => {
-  it('a --local agent resolves no cloud SDK, Kubernetes or Docker client module', { timeout: 60_000 }, () => {
-    const graph = moduleGraph();
-    // The graph really is the local path: the CLI, the run command and the local adapter.
-    for (const file of [
-      'src/cli/program.ts',
-      'src/cli/commands/config.ts',
-      'src/cli/commands/run.ts',
-      'adapters/local/index.ts',
-    ])
-      expect(
-        graph.some((u) => u.endsWith(file)),
-        file,
-      ).toBe(true);
-    expect(platformModules(graph)).toEqual([]);
-  });
+  it(
+    'a --local agent resolves no cloud SDK, Kubernetes or Docker client module, nor the embedded platform',
+    { timeout: 60_000 },
+    () => {
+      const graph = moduleGraph();
+      // The graph really is the local path: the CLI, the run command and the local adapter.
+      for (const file of [
+        'src/cli/program.ts',
+        'src/cli/commands/config.ts',
+        'src/cli/commands/run.ts',
+        'adapters/local/index.ts',
+      ])
+        expect(
+          graph.some((u) => u.endsWith(file)),
+          file,
+        ).toBe(true);
+      expect(platformModules(graph)).toEqual([]);
+      // Nor the embedded platform.
+      expect(graph.filter((u) => /\/src\/embedded\/(attach\.ts|platform\/)/.test(u))).toEqual([]);
+    },
+  );
 
   it(
     'selecting another adapter does load its client (the hook sees package imports)',

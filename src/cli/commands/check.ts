@@ -62,7 +62,7 @@ export async function checkCommand(g: GlobalOptions, io: Io, flags: CheckFlags =
       await db.end();
     }
   }
-  const platform = await connectPlatform(config, log, io);
+  const platform = await connectPlatform(config, log, io, { purpose: 'check' });
   let adapter: Adapter | undefined;
   try {
     await runStartupChecks(db, platform.client, buildHeartbeat(config, AGENT_VERSION, new Date()));

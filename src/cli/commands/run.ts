@@ -7,7 +7,9 @@
  * the metrics registry and pending approvals live for the whole process.
  *
  * Shutdown: stop scheduling, let an in-flight apply finish or roll back (bounded), flush the raw
- * logs, close the pools, exit 0 — all within 10 s.
+ * logs, close the pools, exit 0 — all within 10 s. With the embedded platform, a stop mid-session
+ * first restores the baseline (bounded, src/embedded/stop-restore.ts), and a session that ends
+ * (DBT_EMBEDDED_ON_FINISH=exit) stops the agent as a signal does, with the session's exit code.
  */
 import { ApprovalQueue } from '../../agent/approval.js';
 import { ApprovalFlow } from '../../agent/approval-flow.js';
@@ -96,8 +98,14 @@ export async function runCommand(g: GlobalOptions, io: Io): Promise<number> {
     session = started.session;
     if (session === undefined) return EXIT_OK;
     readiness.attach(session.gate, 'running');
+    let sessionCode: number | null = null;
     for (;;) {
-      if ((await signals.next()) === 'stop') break;
+      const event = await Promise.race([signals.next(), sessionEnd(session)]);
+      if (event === 'stop') break;
+      if (typeof event === 'number') {
+        sessionCode = event;
+        break;
+      }
       const reloaded = reloadConfig(g, io, current, log);
       metrics.reload(reloaded.kind === 'changed' ? 'applied' : reloaded.kind);
       if (reloaded.kind !== 'changed') continue;
@@ -134,17 +142,22 @@ export async function runCommand(g: GlobalOptions, io: Io): Promise<number> {
       readiness.attach(session.gate, 'running');
       log.info({ adapter: session.adapterId, configuration }, 'reload: agent session restarted');
     }
-    log.info({ signal: signals.received }, 'shutting down');
+    log.info({ signal: signals.received, sessionEnded: sessionCode !== null }, 'shutting down');
     readiness.attach(undefined, 'starting');
     if (session) {
-      const finished = await session.close(SHUTDOWN_GRACE_MS);
+      const finished = await session.close(SHUTDOWN_GRACE_MS, { restore: sessionCode === null });
       if (!finished) log.warn('shutdown: some work was still running at the deadline');
     }
-    return EXIT_OK;
+    return sessionCode ?? EXIT_OK;
   } finally {
     signals.dispose();
     await service?.close();
   }
+}
+
+/** The embedded tuning session's exit code when it ends; never for the SaaS. */
+function sessionEnd(session: Session): Promise<number> {
+  return session.ended ?? new Promise<number>(() => undefined);
 }
 
 async function start(inputs: SessionInputs): Promise<{ session: Session | undefined } | { error: unknown }> {

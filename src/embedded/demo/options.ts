@@ -5,8 +5,9 @@
 import path from 'node:path';
 import { UsageError } from '../../cli/usage-error.js';
 import { ALL_MAJORS, DEFAULT_MAJOR } from '../cluster.js';
+import { objectiveIds, type Objective } from '../tuner/index.js';
 
-export type Objective = 'tps' | 'latency';
+export type { Objective } from '../tuner/index.js';
 export type WorkloadChoice = 'auto' | 'pgbench' | 'builtin';
 
 /** Flags as commander hands them over: strings, or undefined when not given. */
@@ -88,7 +89,7 @@ export function resolveDemoOptions(flags: DemoFlags, cwd: string, randomSeed: ()
     // pgbench switches aid to bigint from scale 20 000; the demo has no use for datasets that large.
     scale: integer('scale', flags.scale, d.scale, 1, 10_000),
     clients: integer('clients', flags.clients, DEFAULT_CLIENTS, 1, 500),
-    objective: oneOf<Objective>('objective', flags.objective, 'tps', ['tps', 'latency']),
+    objective: oneOf<Objective>('objective', flags.objective, 'tps', objectiveIds()),
     quick,
     keep: flags.keep === true,
     outDir: path.resolve(cwd, flags.out ?? '.'),

@@ -5,7 +5,7 @@
  */
 import cliProgress from 'cli-progress';
 import type { IterationReport, SessionStatus } from '../platform/types.js';
-import type { Objective } from './options.js';
+import { gainPct, objective, type Objective } from '../tuner/index.js';
 import type { LiveRate } from './workload.js';
 
 export interface ProgressView {
@@ -22,18 +22,17 @@ const fmtTps = (v: number | null | undefined) => (v === null || v === undefined 
 const fmtMs = (v: number | null | undefined) =>
   v === null || v === undefined || !(v > 0) ? '–' : v.toFixed(2);
 
-function gainPct(objective: Objective, status: SessionStatus): number | null {
+function bestGainPct(id: Objective, status: SessionStatus): number | null {
   const { baseline, best } = status;
-  if (!baseline || !best || !(baseline.tps > 0) || !(baseline.latencyMs > 0)) return null;
-  return objective === 'tps'
-    ? (best.tps / baseline.tps - 1) * 100
-    : (1 - best.latencyMs / baseline.latencyMs) * 100;
+  if (!baseline || !best) return null;
+  const spec = objective(id);
+  return gainPct(spec, spec.value(baseline), spec.value(best));
 }
 
 /** `best 1520 tps / 5.21 ms (+12.3%, it. 4)`, or `best –` before any tuned iteration. */
 export function bestText(status: SessionStatus): string {
   if (!status.best) return status.baseline ? `baseline ${fmtTps(status.baseline.tps)} tps` : 'best –';
-  const gain = gainPct(status.objective, status);
+  const gain = bestGainPct(status.objective, status);
   const g =
     gain === null ? '' : ` (${gain >= 0 ? '+' : ''}${gain.toFixed(1)}%, it. ${status.best.iteration})`;
   return `best ${fmtTps(status.best.tps)} tps / ${fmtMs(status.best.latencyMs)} ms${g}`;
@@ -124,7 +123,7 @@ class LineView implements ProgressView {
     // Only the applying/measuring transitions: a line a second would drown a CI log.
     const phase = status.phase === 'measuring' && status.window?.warmingUp === false ? phaseText(status) : '';
     if (phase && phase !== this.lastPhase)
-      this.write(`  ${phase} for ${status.objective === 'tps' ? 'TPS' : 'latency'}…\n`);
+      this.write(`  ${phase} for ${objective(status.objective).short}…\n`);
     this.lastPhase = phase || this.lastPhase;
   }
 

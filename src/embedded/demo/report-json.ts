@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { IterationReport, SessionReport } from '../platform/types.js';
 import { knobDiff, type KnobChange, type KnobConfig, type UnitMap } from './knob-format.js';
-import type { Objective } from './options.js';
+import { gainPct, objective, type Objective } from '../tuner/index.js';
 
 export interface Performance {
   readonly config: KnobConfig;
@@ -23,8 +23,19 @@ export interface DemoReport {
   readonly generated_at: string;
   readonly agent_version: string;
   readonly objective: Objective;
+  /** The objective's registry entry (src/embedded/tuner/objectives.ts). */
+  readonly objective_detail: {
+    readonly id: string;
+    readonly label: string;
+    readonly short: string;
+    readonly unit: string;
+    readonly direction: 'higher' | 'lower';
+    /** TPS guardrail as a fraction of the baseline's, when the objective has one. */
+    readonly tps_floor: number | null;
+  };
   readonly pg_version: string | null;
   readonly machine: { readonly cpus: number; readonly memory_bytes: number };
+  /** The demo's load generator; null for a session on the user's own database (its own workload). */
   readonly workload: {
     readonly tool: 'pgbench' | 'builtin';
     readonly scale: number;
@@ -33,7 +44,7 @@ export interface DemoReport {
     readonly iteration_seconds: number;
     readonly warmup_seconds: number;
     readonly seed: number;
-  };
+  } | null;
   readonly baseline: Performance;
   readonly best: (Performance & { readonly iteration: number }) | null;
   readonly improvement_pct: number | null;
@@ -41,9 +52,15 @@ export interface DemoReport {
   /** pg_settings.unit of every knob in the configurations above (their values are in these units). */
   readonly knob_units: Readonly<Record<string, string | null>>;
   readonly session: {
+    /** Where the session stands ('done' once it kept a configuration). */
+    readonly phase: SessionReport['phase'];
+    readonly iterations_planned: number;
     readonly final_source: 'best' | 'baseline' | null;
+    /** The session's (noise-discounted) estimate of the best's gain, on improvement_pct's scale. */
     readonly estimated_improvement_pct: number | null;
+    /** Relative noise of one iteration's measurement (standard deviation, percent). */
     readonly noise_sd_pct: number | null;
+    /** The gain the estimate had to exceed for the best to be kept, on the same scale. */
     readonly threshold_pct: number | null;
     readonly decision_reason: string | null;
   };
@@ -62,20 +79,44 @@ export interface DemoFacts {
 }
 
 /** Gain of `best` over `baseline` in percent, positive when better for the objective. */
-export function improvementPct(
-  objective: Objective,
-  baseline: number | null,
-  best: number | null,
-): number | null {
-  if (baseline === null || best === null || !(baseline > 0) || !(best > 0)) return null;
-  return objective === 'tps' ? (best / baseline - 1) * 100 : (1 - best / baseline) * 100;
+export function improvementPct(id: Objective, baseline: number | null, best: number | null): number | null {
+  return gainPct(objective(id), baseline, best);
 }
 
+/** The objective's value for a measured configuration (null when it was not measured). */
 export function objectiveOf(
-  objective: Objective,
+  id: Objective,
   p: { tps: number | null; latency_ms: number | null },
 ): number | null {
-  return objective === 'tps' ? p.tps : p.latency_ms;
+  if (p.tps === null && p.latency_ms === null) return null;
+  const v = objective(id).value({ tps: p.tps ?? 0, latencyMs: p.latency_ms ?? 0 });
+  return Number.isFinite(v) ? v : null;
+}
+
+/**
+ * The session's own figures (FinalDecision: `expm1` of a difference of log scores, see
+ * src/embedded/tuner/session-final.ts) on the scale of `improvement_pct`: for a lower-is-better
+ * objective a score gain of +52.9 % (the baseline took 1.529× as long) is 34.6 % lower. The map is
+ * increasing, so the estimate still exceeds the threshold exactly when the session kept the best.
+ */
+export function sessionGainPct(id: Objective, scorePct: number | null): number | null {
+  if (scorePct === null) return null;
+  const spec = objective(id);
+  const factor = 1 + scorePct / 100;
+  return gainPct(spec, 1, spec.direction === 'higher' ? factor : 1 / factor);
+}
+
+/** The registry entry as written to report.json. */
+export function objectiveDetail(id: Objective): DemoReport['objective_detail'] {
+  const spec = objective(id);
+  return {
+    id: spec.id,
+    label: spec.label,
+    short: spec.short,
+    unit: spec.unit,
+    direction: spec.direction,
+    tps_floor: spec.tpsFloor ?? null,
+  };
 }
 
 function unitsFor(s: SessionReport, units: UnitMap): Record<string, string | null> {
@@ -102,6 +143,7 @@ export function buildDemoReport(s: SessionReport, f: DemoFacts): DemoReport {
     generated_at: f.now.toISOString(),
     agent_version: f.agentVersion,
     objective: s.objective,
+    objective_detail: objectiveDetail(s.objective),
     pg_version: s.pg_version ?? f.pgVersion,
     machine: {
       cpus: s.machine.cpus ?? f.machine.cpus,
@@ -116,10 +158,12 @@ export function buildDemoReport(s: SessionReport, f: DemoFacts): DemoReport {
     knob_diff: best ? knobDiff(baseline.config, best.config, f.units) : [],
     knob_units: unitsFor(s, f.units),
     session: {
+      phase: s.phase,
+      iterations_planned: s.iterations_planned,
       final_source: s.final?.source ?? null,
-      estimated_improvement_pct: s.improvement_pct,
+      estimated_improvement_pct: sessionGainPct(s.objective, s.improvement_pct),
       noise_sd_pct: s.noise?.sd_pct ?? null,
-      threshold_pct: s.noise?.threshold_pct ?? null,
+      threshold_pct: sessionGainPct(s.objective, s.noise?.threshold_pct ?? null),
       decision_reason: s.decision_reason,
     },
     iterations: s.iterations,

@@ -25,6 +25,7 @@ import { summaryText } from './summary.js';
 import { Teardown } from './teardown.js';
 import { TpcbDriver } from './tpcb-driver.js';
 import type { Workload } from './workload.js';
+import { objective } from '../tuner/index.js';
 
 export interface DemoIo {
   out(text: string): void;
@@ -133,7 +134,7 @@ export async function runDemo(
     checkpoint();
 
     note(
-      `Tuning for ${o.objective === 'tps' ? 'throughput' : 'latency'}: ${o.iterations} iterations × ${o.iterationSeconds} s ` +
+      `Tuning for ${objective(o.objective).label}: ${o.iterations} iterations × ${o.iterationSeconds} s ` +
         `(+${o.warmupSeconds} s warm-up), ${workload.kind === 'pgbench' ? 'pgbench' : 'built-in TPC-B driver'}, ${o.clients} clients`,
     );
     const view = createProgressView(io.stdout, (text) => io.out(text));

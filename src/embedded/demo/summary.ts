@@ -38,7 +38,7 @@ export function summaryText(r: DemoReport): string {
   if (r.best === null) {
     lines.push('', '  No tuned configuration was measured without a guardrail; the baseline stays.');
   } else {
-    const what = r.objective === 'tps' ? 'TPS' : 'latency';
+    const what = r.objective_detail.label;
     lines.push(
       '',
       `  Best: iteration ${r.best.iteration}, ${signed(r.improvement_pct)} ${what} vs baseline (measured).`,
@@ -63,7 +63,7 @@ export function summaryText(r: DemoReport): string {
   lines.push(
     asciiChart(points, {
       baseline: objectiveOf(r.objective, r.baseline),
-      label: r.objective === 'tps' ? 'TPS' : 'latency (ms)',
+      label: r.objective_detail.short,
     }),
   );
   return `${lines.join('\n')}\n`;

@@ -77,10 +77,14 @@ export function pgMajor(version: string): number {
  */
 export function tunerSystemInfo(facts: AgentFacts, active: ActiveSnapshot): SystemInfo {
   const current: Record<string, number> = {};
-  // The tuner's units: shared_buffers in 8 kB pages, max_worker_processes unitless.
+  // The tuner's units. The memory knobs' baseline values set their floors (never below the baseline
+  // or PostgreSQL's default, whichever is lower; catalogue.ts memoryFloor).
   for (const [name, unit] of [
     ['shared_buffers', '8kB'],
     ['max_worker_processes', null],
+    ['work_mem', 'kB'],
+    ['maintenance_work_mem', 'kB'],
+    ['wal_buffers', '8kB'],
   ] as const) {
     const v = Number(active.values[name]);
     if (Number.isFinite(v) && v > 0) current[name] = convertUnit(v, active.meta[name]?.unit ?? unit, unit);

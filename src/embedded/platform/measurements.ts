@@ -22,6 +22,7 @@
  * Outlier resistance comes from elsewhere: the warm-up discards the transient after each change,
  * and the final choice needs the best to beat the baseline by the estimated noise.
  */
+import type { ObjectiveMetric } from '../tuner/index.js';
 
 export type SampleSource = 'catalog' | 'metrics';
 
@@ -138,13 +139,10 @@ export interface WindowMeasurement {
  * is 0 when absent, which happens when the agent does not collect it at all (no pg_stat_statements
  * extension): the baseline then has no reference value either and the session skips that guardrail.
  */
-export function measureWindow(
-  samples: readonly Sample[],
-  objective: 'tps' | 'latency',
-): WindowMeasurement | null {
+export function measureWindow(samples: readonly Sample[], metric: ObjectiveMetric): WindowMeasurement | null {
   const tps = aggregate(samples, 'tps');
   const latency = aggregate(samples, 'latency');
-  const main = objective === 'tps' ? tps : latency;
+  const main = metric === 'tps' ? tps : latency;
   if (main === null) return null;
   return {
     tps: tps?.value ?? 0,

@@ -5,7 +5,7 @@
  * caller (server.ts) saves it afterwards; nothing here does I/O.
  */
 import type { Logger } from '../../log.js';
-import { TuningSession, type Space } from '../tuner/index.js';
+import { objective, TuningSession, type Space } from '../tuner/index.js';
 import { missingFacts, readHeartbeat, readSystemInfo, startSession } from './agent-facts.js';
 import {
   buildRecommendation,
@@ -17,7 +17,7 @@ import {
 } from './config-match.js';
 import { latencyFromPgss, samplesFromMetrics, TpsTracker, type Sample } from './measurements.js';
 import { applyFailureNote, finalFallback, isApplyErrorType, readLogEntry } from './outcomes.js';
-import { iterationReport } from './report.js';
+import { bestMeasured, iterationReport } from './report.js';
 import { newPending, type PersistedState } from './state-store.js';
 import type { IterationReport } from './types.js';
 import { judgeWindow } from './window.js';
@@ -140,6 +140,39 @@ export class Orchestrator {
     if (this.state.phase !== 'applying' && this.state.phase !== 'finalising') return [];
     pending.firstServedAt ??= this.opts.now();
     return [buildRecommendation(space, pending.config, this.state.knobMeta, this.#active, pending.restart)];
+  }
+
+  /**
+   * The agent is stopping (SIGTERM/SIGINT): what it must put back, and the pending iteration rewound
+   * so a resumed session applies and measures it again instead of measuring the restored baseline
+   * under its number. Finished, failed-before-start and not-started sessions need nothing.
+   */
+  stopRestore(): { source: 'baseline' | 'best'; recommendation: unknown } | null {
+    const session = this.#session;
+    const space = this.#space;
+    const pending = this.state.pending;
+    if (!session || !space || this.state.phase === 'done') return null;
+    if (this.state.phase === 'finalising' && this.state.final) {
+      const final = this.state.final;
+      // Every knob listed as an override: the last active config may predate the apply being undone.
+      const rec = buildRecommendation(space, final.config, this.state.knobMeta, null, true);
+      return { source: final.source === 'best' ? 'best' : 'baseline', recommendation: rec };
+    }
+    if (pending?.target === 'iteration') {
+      const rewound = newPending(
+        'iteration',
+        pending.iteration,
+        pending.config,
+        pending.restart,
+        this.opts.now(),
+        pending.coldStart,
+      );
+      this.state.pending = rewound;
+      this.state.samples = [];
+      if (this.state.phase === 'measuring') this.state.phase = 'applying';
+    }
+    const rec = buildRecommendation(space, session.baseline, this.state.knobMeta, null, true);
+    return { source: 'baseline', recommendation: rec };
   }
 
   /** Periodic checks: heartbeat grace, end of the measurement window, apply timeout. */
@@ -309,8 +342,23 @@ export class Orchestrator {
     this.state.session = session.toJSON();
     this.state.lastError = null;
     const report = iterationReport(rec, this.state.notes);
+    const { objective: id, iterations, iterationSeconds, warmupSeconds } = this.state.settings;
+    const spec = objective(id);
+    const best = bestMeasured(this.state.session, id);
     this.opts.log.info(
-      { iteration, outcome: report.outcome, guardrail: report.guardrail, measurement: report.measurement },
+      {
+        iteration,
+        of: iterations,
+        outcome: report.outcome,
+        guardrail: report.guardrail,
+        objective: id,
+        value: rec.measurement ? spec.value(rec.measurement) : null,
+        unit: spec.unit,
+        best: best?.measurement ? { iteration: best.iteration, value: spec.value(best.measurement) } : null,
+        // Lower bound: applies and restarts add to it.
+        secondsLeft: Math.max(0, iterations - iteration - 1) * (iterationSeconds + warmupSeconds),
+        measurement: report.measurement,
+      },
       'embedded platform: iteration recorded',
     );
     this.#events.push({ type: 'iteration', report });

@@ -2,7 +2,13 @@
  * Read-only views of the persisted state: the live status, per-iteration reports and the session
  * report (report.json).
  */
-import type { IterationRecord, Objective, SessionState } from '../tuner/index.js';
+import {
+  objective,
+  objectiveScore,
+  type IterationRecord,
+  type Objective,
+  type SessionState,
+} from '../tuner/index.js';
 import { aggregate } from './measurements.js';
 import type { PersistedState } from './state-store.js';
 import type { ConfigPerformance, IterationReport, SessionReport, SessionStatus } from './types.js';
@@ -56,15 +62,14 @@ export function baselinePerformance(session: SessionState | null): ConfigPerform
 }
 
 /** The best tuned iteration by its measured objective (no guardrail). */
-export function bestMeasured(session: SessionState | null, objective: Objective): IterationRecord | null {
+export function bestMeasured(session: SessionState | null, id: Objective): IterationRecord | null {
+  const spec = objective(id);
   let best: IterationRecord | null = null;
   for (const r of completed(session)) {
     if (r.outcome !== 'ok' || !TUNED.has(r.kind) || !r.measurement) continue;
     const better =
       best?.measurement === undefined ||
-      (objective === 'tps'
-        ? r.measurement.tps > best.measurement.tps
-        : r.measurement.latencyMs < best.measurement.latencyMs);
+      objectiveScore(spec, r.measurement) > objectiveScore(spec, best.measurement);
     if (better) best = r;
   }
   return best;

@@ -9,6 +9,8 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { describeTarget, sameTarget } from '../target.js';
+import { isObjective, objectiveIds } from '../tuner/index.js';
 import { Orchestrator, type OrchestratorEvent } from './orchestrator.js';
 import { sessionReport, sessionStatus } from './report.js';
 import { createRequestHandler } from './routes.js';
@@ -29,11 +31,17 @@ export async function startEmbeddedPlatform(options: EmbeddedPlatformOptions): P
   const now = options.now ?? Date.now;
   const log = options.log;
   const resumed = loadState(options.stateDir);
+  if (resumed && options.target && (!resumed.target || !sameTarget(resumed.target, options.target))) {
+    // The caller keeps one directory per target; reaching this is a moved or copied state directory.
+    throw new Error(
+      `embedded platform: ${options.stateDir} holds a session for ${resumed.target ? describeTarget(resumed.target) : 'an unknown database'}, not ${describeTarget(options.target)}`,
+    );
+  }
   const state = resumed ?? initialState(options, now());
   if (resumed) {
     log.info(
       { stateDir: options.stateDir, phase: resumed.phase, settings: resumed.settings },
-      'embedded platform: resuming the saved session (its settings win over the options)',
+      'embedded platform: resuming the saved session',
     );
   }
   const orchestrator = new Orchestrator(state, {
@@ -159,6 +167,11 @@ export async function startEmbeddedPlatform(options: EmbeddedPlatformOptions): P
     },
     done: () => done.promise,
     report: () => sessionReport(state),
+    stopRestore() {
+      const restore = step(() => orchestrator.stopRestore(), null);
+      persist();
+      return restore;
+    },
     async close() {
       if (closed) return;
       closed = true;
@@ -178,7 +191,7 @@ function validateOptions(o: EmbeddedPlatformOptions): void {
   if (!Number.isInteger(o.iterations) || o.iterations < 2) problems.push('iterations must be an integer ≥ 2');
   if (!(o.iterationSeconds > 0)) problems.push('iterationSeconds must be > 0');
   if (!(o.warmupSeconds >= 0)) problems.push('warmupSeconds must be ≥ 0');
-  if (o.objective !== 'tps' && o.objective !== 'latency') problems.push('objective must be tps or latency');
+  if (!isObjective(o.objective)) problems.push(`objective must be one of ${objectiveIds().join(', ')}`);
   if (problems.length) throw new Error(`embedded platform: options: ${problems.join('; ')}`);
 }
 

@@ -15,6 +15,7 @@ import { emptyFacts, type AgentFacts } from './agent-facts.js';
 import type { ActiveSnapshot, KnobMeta } from './config-match.js';
 import type { Sample } from './measurements.js';
 import type { Config } from '../tuner/index.js';
+import type { SessionTarget } from '../target.js';
 import type { EmbeddedPlatformOptions, Phase } from './types.js';
 
 export const STATE_FILE = 'state.json';
@@ -77,6 +78,8 @@ export interface PersistedState {
   /** The last listening port; reused on restart when free, so a running agent keeps its URL. */
   port: number;
   settings: SessionSettings;
+  /** The database this session tunes (absent in state files written before sessions were bound). */
+  target?: SessionTarget | null;
   phase: Phase;
   startedAt: number;
   finishedAt: number | null;
@@ -99,7 +102,7 @@ export interface PersistedState {
 export function initialState(
   options: Pick<
     EmbeddedPlatformOptions,
-    'iterations' | 'iterationSeconds' | 'warmupSeconds' | 'objective' | 'seed'
+    'iterations' | 'iterationSeconds' | 'warmupSeconds' | 'objective' | 'seed' | 'target'
   >,
   at: number,
 ): PersistedState {
@@ -115,6 +118,7 @@ export function initialState(
       objective: options.objective,
       seed: (options.seed ?? randomInt(0, 2 ** 31)) >>> 0,
     },
+    target: options.target ?? null,
     phase: 'waiting-for-agent',
     startedAt: at,
     finishedAt: null,

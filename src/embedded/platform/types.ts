@@ -3,6 +3,7 @@
  * Reports use the wire's snake_case because they are written to report.json as they are.
  */
 import type { Logger } from '../../log.js';
+import type { SessionTarget } from '../target.js';
 import type { Config, Guardrail, Objective, Outcome, ProposalKind } from '../tuner/index.js';
 
 export interface EmbeddedPlatformOptions {
@@ -16,6 +17,11 @@ export interface EmbeddedPlatformOptions {
   warmupSeconds: number;
   objective: Objective;
   seed?: number;
+  /**
+   * The database the session tunes. A saved session for another target is refused (the caller keeps
+   * one state directory per target, src/embedded/sessions.ts).
+   */
+  target?: SessionTarget;
   log: Logger;
   /** Injectable clock (ms since the epoch) for tests. */
   now?: () => number;
@@ -123,5 +129,17 @@ export interface EmbeddedPlatform {
   /** Resolves once the final configuration is confirmed by the agent; rejects when the session fails. */
   done(): Promise<SessionReport>;
   report(): SessionReport;
+  /**
+   * The agent is stopping mid-session: the configuration to put back (the baseline, or the kept
+   * configuration while finalising) as a recommendation body element, or null when nothing needs
+   * restoring. The pending iteration is rewound so a resumed session applies and measures it again.
+   */
+  stopRestore(): StopRestore | null;
   close(): Promise<void>;
+}
+
+export interface StopRestore {
+  readonly source: 'baseline' | 'best';
+  /** A `GET configurations?status=recommended` element (the agent's own decoder reads it). */
+  readonly recommendation: unknown;
 }

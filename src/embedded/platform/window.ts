@@ -2,7 +2,7 @@
  * When an iteration's measurement window is complete, and what to record for it. Pure: the
  * orchestrator supplies the clock and the agent's liveness.
  */
-import type { Measurement, Objective, ProposalKind } from '../tuner/index.js';
+import { objective, type Measurement, type Objective, type ProposalKind } from '../tuner/index.js';
 import { measureWindow, type Sample } from './measurements.js';
 
 export interface WindowInput {
@@ -33,7 +33,7 @@ const PATIENCE_WINDOWS = 3;
 
 export function judgeWindow(w: WindowInput): WindowVerdict {
   if (w.now < w.measureFrom + w.windowMs) return { action: 'wait' };
-  const m = measureWindow(w.samples, w.objective);
+  const m = measureWindow(w.samples, objective(w.objective).metric);
   if (m === null) {
     // Not one sample of the objective: a tuned configuration that stalled the workload while the
     // agent is alive is recorded as nothing done (the session's throughput guardrail); otherwise the
@@ -48,9 +48,10 @@ export function judgeWindow(w: WindowInput): WindowVerdict {
   if (patient && m.samples.length < required) return { action: 'wait' };
   // The baseline is the reference of the session's latency guardrail (mean over baseline and
   // reverts): a 0 standing in for "not measured yet" would make that reference too low.
-  const latencyMissing = w.objective === 'tps' && w.latencyExpected && !m.latencyMeasured;
+  const spec = objective(w.objective);
+  const latencyMissing = spec.metric !== 'latency' && w.latencyExpected && !m.latencyMeasured;
   if (patient && latencyMissing && !TUNED.includes(w.kind)) return { action: 'wait' };
-  const value = w.objective === 'tps' ? m.tps : m.latencyMs;
+  const value = spec.value(m);
   if (value <= 0 && !TUNED.includes(w.kind)) {
     // The baseline is the reference for everything else: measure it again rather than record nothing.
     return {

@@ -100,6 +100,16 @@ function num(
   return { name, unit, min: lo, max: hi, ...grid, restart: opts.restart ?? false };
 }
 
+/**
+ * A memory knob's floor: PostgreSQL's default, or the baseline when the DBA runs it lower. A tuner
+ * that proposes less memory than the default (work_mem 1 MB) makes a DBA distrust everything else
+ * it proposes, and on the workloads it measures such values only ever trade latency for nothing.
+ */
+export function memoryFloor(info: SystemInfo, name: string, pgDefault: number): number {
+  const v = Number(info.currentSettings?.[name]);
+  return Number.isFinite(v) && v > 0 ? Math.min(pgDefault, v) : pgDefault;
+}
+
 function currentInt(info: SystemInfo, name: string, fallback: number): number {
   const v = Number(info.currentSettings?.[name]);
   return Number.isFinite(v) && v > 0 ? v : fallback;
@@ -124,22 +134,31 @@ export function buildKnobs(info: SystemInfo): Knob[] {
     ? SHARED_BUFFERS_MIN_PAGES * PAGE
     : currentInt(info, 'shared_buffers', SHARED_BUFFERS_MIN_PAGES) * PAGE;
   const workMemMaxKb = Math.min(2 * GB, (budget - sbFloorBytes) / (conns * WORK_MEM_PER_CONNECTION)) / KB;
-  // 1 MB is the useful floor; tiny machines with many connections get a lower one so the box is not empty.
-  const workMemMinKb = Math.max(64, Math.min(1024, Math.floor(workMemMaxKb / 4)));
+  // The default (4 MB) or the baseline's value, even when the budget ceiling is lower (tiny machines
+  // with many connections): the box then holds just the floor.
+  const workMemMinKb = memoryFloor(info, 'work_mem', PG_DEFAULT_SETTINGS.work_mem ?? 4096);
 
   const workers = restart ? workerProcessesMax(info) : currentInt(info, 'max_worker_processes', 8);
   const knobs: Knob[] = [];
   if (restart) {
     // OtterTune and PGTune both cap shared_buffers well below RAM; above ~40 % the OS cache starves.
     knobs.push(
-      num('shared_buffers', 'int', '8kB', SHARED_BUFFERS_MIN_PAGES, (0.4 * ram) / PAGE, {
-        log: true,
-        restart: true,
-      }),
+      num(
+        'shared_buffers',
+        'int',
+        '8kB',
+        memoryFloor(info, 'shared_buffers', SHARED_BUFFERS_MIN_PAGES),
+        (0.4 * ram) / PAGE,
+        {
+          log: true,
+          restart: true,
+        },
+      ),
     );
   }
   knobs.push(
     // A planner hint only (no allocation): anything from a quarter to nine tenths of RAM is plausible.
+    // A planner hint, not an allocation (so no memory floor): a quarter to nine tenths of RAM.
     num('effective_cache_size', 'int', '8kB', (0.25 * ram) / PAGE, (0.9 * ram) / PAGE, { log: true }),
     num('work_mem', 'int', 'kB', workMemMinKb, Math.max(workMemMinKb, workMemMaxKb), { log: true }),
     // PGTune caps maintenance_work_mem at 2 GB; RAM/8 is twice its RAM/16 default.
@@ -147,7 +166,7 @@ export function buildKnobs(info: SystemInfo): Knob[] {
       'maintenance_work_mem',
       'int',
       'kB',
-      (64 * MB) / KB,
+      memoryFloor(info, 'maintenance_work_mem', (64 * MB) / KB),
       Math.max(64 * MB, Math.min(2 * GB, ram / 8)) / KB,
       {
         log: true,
@@ -157,10 +176,18 @@ export function buildKnobs(info: SystemInfo): Knob[] {
   if (restart) {
     // Above 16 MB rarely matters (PGTune's cap), but write-heavy loads sometimes gain up to 64 MB.
     knobs.push(
-      num('wal_buffers', 'int', '8kB', MB / PAGE, Math.max(MB, Math.min(64 * MB, ram / 64)) / PAGE, {
-        log: true,
-        restart: true,
-      }),
+      // The default (-1) is shared_buffers/32 up to 16 MB; pg_settings shows the resolved value.
+      num(
+        'wal_buffers',
+        'int',
+        '8kB',
+        memoryFloor(info, 'wal_buffers', (4 * MB) / PAGE),
+        Math.max(MB, Math.min(64 * MB, ram / 64)) / PAGE,
+        {
+          log: true,
+          restart: true,
+        },
+      ),
     );
   }
   knobs.push(

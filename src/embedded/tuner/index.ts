@@ -18,3 +18,13 @@ export {
   type SessionOptions,
 } from './session.js';
 export type * from './session-types.js';
+export {
+  gainPct,
+  isObjective,
+  objective,
+  objectiveIds,
+  objectiveScore,
+  registerObjective,
+  type ObjectiveMetric,
+  type ObjectiveSpec,
+} from './objectives.js';

@@ -6,6 +6,7 @@
  * roughly multiplicative, so a standard deviation in log units reads directly as a relative one.
  */
 import type { GpModel } from './gp.js';
+import { objective as objectiveSpec, objectiveScore } from './objectives.js';
 import type { IterationRecord, Measurement, Objective } from './session-types.js';
 
 /**
@@ -20,13 +21,12 @@ export const SIGNIFICANCE = 2;
 export const GP_MIN_OBSERVATIONS = 5;
 
 export function objectiveValue(m: Measurement, objective: Objective): number {
-  return objective === 'tps' ? m.tps : m.latencyMs;
+  return objectiveSpec(objective).value(m);
 }
 
 /** Log objective in "larger is better" form. */
 export function score(m: Measurement, objective: Objective): number {
-  const v = Math.log(Math.max(objectiveValue(m, objective), 1e-12));
-  return objective === 'tps' ? v : -v;
+  return objectiveScore(objectiveSpec(objective), m);
 }
 
 function sampleSd(values: readonly number[]): number {

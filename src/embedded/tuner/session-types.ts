@@ -6,7 +6,8 @@ import type { Config } from './knobs.js';
 import type { Workload } from './pgtune.js';
 
 /** What to optimise: throughput (maximise TPS) or average query runtime (minimise). */
-export type Objective = 'tps' | 'latency';
+/** An id in the objective registry (objectives.ts). */
+export type Objective = string;
 
 /**
  * Why a configuration was abandoned: the agent's memory signal, DBtune's performance guardrails, or

@@ -12,6 +12,7 @@
  * Determinism: a proposal depends only on the options and the recorded history (the optimiser's
  * PRNG is derived from (seed, iteration)), so toJSON()/fromJSON() resumes with the same proposal.
  */
+import { objective as objectiveSpec } from './objectives.js';
 import { createBo, fitSurrogate } from './bo.js';
 import type { Config, KnobValue } from './knobs.js';
 import type { Observation } from './optimiser.js';
@@ -163,7 +164,7 @@ export class TuningSession {
     const c = compare(best.value, baselineScores, noise.sd);
     const improvement = Math.expm1(c.improvement);
     const summary =
-      `${(improvement * 100).toFixed(1)} % ${this.objective === 'tps' ? 'more TPS' : 'lower latency'} at iteration ` +
+      `${(improvement * 100).toFixed(1)} % better ${objectiveSpec(this.objective).label} at iteration ` +
       `${best.record.iteration}; noise ${(noise.sd * 100).toFixed(1)} % (${noise.source}), threshold ` +
       `${(Math.expm1(c.threshold) * 100).toFixed(1)} %`;
     const figures = { improvement, noise: noise.sd, threshold: Math.expm1(c.threshold) };
@@ -275,6 +276,9 @@ export class TuningSession {
       return 'latency';
     }
     if (tps > 0 && m.tps < THROUGHPUT_GUARDRAIL_RATIO * tps) return 'throughput';
+    // The objective's own throughput floor (average runtime must not be bought with lost TPS).
+    const floor = objectiveSpec(this.objective).tpsFloor;
+    if (floor !== undefined && tps > 0 && m.tps < floor * tps) return 'throughput';
     return null;
   }
 }

@@ -88,7 +88,6 @@ export function buildSpace(info: SystemInfo): Space {
     else knobs.push(adapted);
   }
   const byName = new Map(knobs.map((k) => [k.name, k]));
-  const budget = memoryBudgetBytes(info);
   const fixed = (name: string, fallback: number): number => {
     const v = Number(info.currentSettings?.[name]);
     return Number.isFinite(v) && v > 0 ? v : fallback;
@@ -97,6 +96,16 @@ export function buildSpace(info: SystemInfo): Space {
     const k = byName.get(name);
     return k && isNumeric(k) ? k : undefined;
   };
+  // The memory floors (PostgreSQL's defaults, or the baseline's lower values) are always admissible:
+  // on a small machine with many connections they alone can exceed the budget, and the server runs
+  // them already. The budget then is what they claim.
+  const floorClaim =
+    (numeric('shared_buffers')?.min ?? fixed('shared_buffers', SHARED_BUFFERS_MIN_PAGES)) * 8192 +
+    info.maxConnections *
+      WORK_MEM_PER_CONNECTION *
+      (numeric('work_mem')?.min ?? fixed('work_mem', 4096)) *
+      1024;
+  const budget = Math.max(memoryBudgetBytes(info), floorClaim);
   const valueOf = (config: Readonly<Config>, name: string, fallback: number): number => {
     const v = config[name];
     return byName.has(name) && v !== undefined ? Number(v) : fixed(name, fallback);

@@ -212,3 +212,20 @@ describe('tuning session', () => {
     expect(s.history.every((r) => !r.restart)).toBe(true);
   });
 });
+
+describe('the latency objective holds TPS as a guardrail', () => {
+  it('a configuration losing more than 5 % TPS is infeasible however much faster its queries are', () => {
+    const s = session('latency', 6);
+    s.next();
+    s.record(0, { tps: 1000, latencyMs: 10 });
+    s.next();
+    expect(s.record(1, { tps: 940, latencyMs: 5 })).toMatchObject({
+      outcome: 'infeasible',
+      guardrail: 'throughput',
+    });
+    s.next();
+    s.record(2, { tps: 1000, latencyMs: 10 }); // the revert
+    s.next();
+    expect(s.record(3, { tps: 960, latencyMs: 5 })).toMatchObject({ outcome: 'ok' });
+  });
+});

@@ -31,8 +31,11 @@ describe('search space', () => {
       // shared_buffers: 40 % of RAM in 8 kB pages; effective_cache_size up to 90 %.
       near(numeric(s, 'shared_buffers').max, (0.4 * g * GiB) / 8192);
       near(numeric(s, 'effective_cache_size').max, (0.9 * g * GiB) / 8192);
-      // work_mem ceiling: (0.8 RAM − 128 MB) / (100 connections × 2), in kB.
-      near(numeric(s, 'work_mem').max, (0.8 * g * GiB - 128 * 1024 ** 2) / 200 / 1024);
+      // work_mem ceiling: (0.8 RAM − 128 MB) / (100 connections × 2), in kB, never below the
+      // 4 MB default (1 GiB: the box is the default alone).
+      const ceiling = (0.8 * g * GiB - 128 * 1024 ** 2) / 200 / 1024;
+      if (ceiling > 4096) near(numeric(s, 'work_mem').max, ceiling);
+      else expect(numeric(s, 'work_mem').max).toBe(4096);
       expect(numeric(s, 'shared_buffers').min).toBe(16384);
     });
     // maintenance_work_mem: RAM/8 capped at 2 GB (kB); powers of two sit on the grid exactly.
@@ -40,6 +43,30 @@ describe('search space', () => {
     const wm = spaces.map((s) => numeric(s, 'work_mem').max);
     expect(wm[0]).toBeLessThan(wm[1]!);
     expect(wm[1]).toBeLessThan(wm[2]!);
+  });
+
+  it("never searches memory below PostgreSQL's default or the baseline, whichever is lower", () => {
+    const floors = (current: Record<string, number>) => {
+      const s = buildSpace({ ...machine(8), currentSettings: current });
+      return ['shared_buffers', 'work_mem', 'maintenance_work_mem', 'wal_buffers'].map(
+        (n) => numeric(s, n).min,
+      );
+    };
+    // Defaults: 128 MB, 4 MB, 64 MB, 4 MB (the -1 default resolves to shared_buffers/32 = 512 pages).
+    expect(floors({})).toEqual([16384, 4096, 65536, 512]);
+    expect(
+      floors({ shared_buffers: 131072, work_mem: 65536, maintenance_work_mem: 1048576, wal_buffers: 2048 }),
+    ).toEqual([16384, 4096, 65536, 512]);
+    expect(
+      floors({ shared_buffers: 8192, work_mem: 2048, maintenance_work_mem: 16384, wal_buffers: 256 }),
+    ).toEqual([8192, 2048, 16384, 256]);
+    // On a small machine with many connections the floors alone exceed the memory budget: they stay
+    // admissible (the budget becomes what they claim) and repair never goes below them.
+    const tiny = buildSpace(machine(1, { maxConnections: 400 }));
+    expect(numeric(tiny, 'work_mem').min).toBe(4096);
+    const repaired = tiny.repair({ ...tiny.fromNormalised(tiny.knobs.map(() => 1)) });
+    expect(Number(repaired.work_mem)).toBeGreaterThanOrEqual(4096);
+    expect(Number(repaired.shared_buffers)).toBeGreaterThanOrEqual(16384);
   });
 
   it('reports pg_settings base units and never searches durability knobs', () => {
