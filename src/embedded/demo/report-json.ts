@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { IterationReport, SessionReport } from '../platform/types.js';
 import { knobDiff, type KnobChange, type KnobConfig, type UnitMap } from './knob-format.js';
-import { gainPct, objective, type Objective } from '../tuner/index.js';
+import { gainPct, objective, scoreGainPct, type Objective } from '../tuner/index.js';
 
 export interface Performance {
   readonly config: KnobConfig;
@@ -101,9 +101,7 @@ export function objectiveOf(
  */
 export function sessionGainPct(id: Objective, scorePct: number | null): number | null {
   if (scorePct === null) return null;
-  const spec = objective(id);
-  const factor = 1 + scorePct / 100;
-  return gainPct(spec, 1, spec.direction === 'higher' ? factor : 1 / factor);
+  return scoreGainPct(objective(id), scorePct / 100);
 }
 
 /** The registry entry as written to report.json. */

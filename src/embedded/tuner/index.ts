@@ -20,6 +20,7 @@ export {
 export type * from './session-types.js';
 export {
   gainPct,
+  scoreGainPct,
   isObjective,
   objective,
   objectiveIds,

@@ -69,6 +69,15 @@ export function gainPct(spec: ObjectiveSpec, from: number | null, to: number | n
   return spec.direction === 'higher' ? (to / from - 1) * 100 : (1 - to / from) * 100;
 }
 
+/**
+ * A gain on the session's score scale (the log objective, larger is better: `exp(Δscore) − 1`) as
+ * a percent change in the objective's own direction, the scale of `gainPct`: a +52.9 % score on a
+ * lower-is-better objective is a value 34.6 % lower.
+ */
+export function scoreGainPct(spec: ObjectiveSpec, scoreGain: number): number {
+  return spec.direction === 'higher' ? scoreGain * 100 : (1 - 1 / (1 + scoreGain)) * 100;
+}
+
 registerObjective({
   id: 'tps',
   label: 'throughput',

@@ -12,7 +12,7 @@
  * Determinism: a proposal depends only on the options and the recorded history (the optimiser's
  * PRNG is derived from (seed, iteration)), so toJSON()/fromJSON() resumes with the same proposal.
  */
-import { objective as objectiveSpec } from './objectives.js';
+import { objective as objectiveSpec, scoreGainPct } from './objectives.js';
 import { createBo, fitSurrogate } from './bo.js';
 import type { Config, KnobValue } from './knobs.js';
 import type { Observation } from './optimiser.js';
@@ -163,10 +163,13 @@ export class TuningSession {
       return keepBaseline('baseline: no tuned configuration was measured without a guardrail');
     const c = compare(best.value, baselineScores, noise.sd);
     const improvement = Math.expm1(c.improvement);
+    // In the objective's own direction and scale, as report.json and report.html show it.
+    const spec = objectiveSpec(this.objective);
+    const pct = (scoreGain: number) =>
+      `${scoreGainPct(spec, scoreGain).toFixed(1)} % ${spec.direction === 'higher' ? 'higher' : 'lower'}`;
     const summary =
-      `${(improvement * 100).toFixed(1)} % better ${objectiveSpec(this.objective).label} at iteration ` +
-      `${best.record.iteration}; noise ${(noise.sd * 100).toFixed(1)} % (${noise.source}), threshold ` +
-      `${(Math.expm1(c.threshold) * 100).toFixed(1)} %`;
+      `${pct(improvement)} ${spec.label} at iteration ${best.record.iteration}; noise ` +
+      `${(noise.sd * 100).toFixed(1)} % (${noise.source}), threshold ${pct(Math.expm1(c.threshold))}`;
     const figures = { improvement, noise: noise.sd, threshold: Math.expm1(c.threshold) };
     if (!c.significant) return keepBaseline(`baseline: best is within noise (${summary})`, figures);
     return {
