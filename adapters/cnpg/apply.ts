@@ -141,12 +141,21 @@ export class CnpgBackend implements SettingsBackend<CnpgSnapshot> {
   private async waitHealthy(signal: AbortSignal, transition: boolean): Promise<void> {
     let seenUnhealthy = !transition;
     let last: ClusterStatus | undefined;
+    const what = () => `cluster ${this.o.clusterName} to be healthy (last: ${describeStatus(last)})`;
     for (;;) {
-      last = (await this.call('get Cluster', () => this.o.api.getCluster(signal))).status;
+      try {
+        last = (await this.call('get Cluster', () => this.o.api.getCluster(signal))).status;
+      } catch (err) {
+        // The deadline fell during a request rather than between two: the same outcome.
+        if (signal.aborted && last !== undefined) {
+          throw new Error(`cnpg: gave up waiting for ${what()}`, { cause: err });
+        }
+        throw err;
+      }
       const healthy = isHealthy(last);
       if (!healthy) seenUnhealthy = true;
       if (healthy && seenUnhealthy) return;
-      await this.pause(signal, `cluster ${this.o.clusterName} to be healthy (last: ${describeStatus(last)})`);
+      await this.pause(signal, what());
     }
   }
 

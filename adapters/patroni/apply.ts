@@ -140,7 +140,11 @@ export function createPatroniBackend(d: PatroniBackendDeps): SettingsBackend<Pat
     const members = await api.cluster(signal);
     const order = [...members.filter((m) => !isLeader(m)), ...members.filter(isLeader)];
     for (const m of order) {
-      if (!loaded.get(m.name)?.pendingRestart) continue;
+      // Restart only a member whose expected values are not live yet. A member already running
+      // them may still show pending_restart until it has reloaded (a rollback puts back the values
+      // it never stopped running): that flag clears with the reload, and a restart would be spurious.
+      const view = loaded.get(m.name);
+      if (!view || view.differ.length === 0) continue;
       log.info({ member: m.name, role: m.role }, 'patroni: restarting member');
       d.failover.beginRestart();
       try {

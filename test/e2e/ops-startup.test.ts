@@ -98,7 +98,9 @@ describe('start-up through outages', () => {
       env(fake, { DBT_DBTUNE_API_KEY: '11111111-2222-4333-8444-555555555555' }),
     );
     expect(await agent.exited()).toBe(1);
-    expect(Date.now() - started).toBeLessThan(5_000);
+    // "At once": no start-up retry (which would run for minutes); the bound leaves room for a
+    // loaded machine starting Node, as the heartbeat count below is the exact check.
+    expect(Date.now() - started).toBeLessThan(15_000);
     expect(agent.stderr()).toMatch(/startup check: platform: .*status 401.*dbtune\.api_key/);
     expect(fake.requests('heartbeat')).toHaveLength(1); // no retry of a 401
   }, 30_000);

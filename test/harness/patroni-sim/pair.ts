@@ -13,7 +13,7 @@ export interface ReplicatedPair {
 }
 
 /** Resolves when `standby` streams from its primary (pg_stat_wal_receiver), or throws after `timeoutMs`. */
-export async function waitStreaming(standby: PgCluster, timeoutMs = 30_000): Promise<void> {
+export async function waitStreaming(standby: PgCluster, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last: string;
   for (;;) {
