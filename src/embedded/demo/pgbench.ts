@@ -92,6 +92,8 @@ export interface PgbenchLoadOptions {
    * the latency is the queries' time.
    */
   thinkMs?: number;
+  /** application_name of its sessions (PGAPPNAME); pgbench's own default is 'pgbench'. */
+  applicationName?: string;
   log?: Logger;
 }
 
@@ -167,7 +169,10 @@ export class PgbenchWorkload implements Load {
     return new Promise((resolve) => {
       this.runs++;
       const child = spawn(this.o.bin, args, {
-        env: pgEnv(this.o.connection),
+        env: {
+          ...pgEnv(this.o.connection),
+          ...(this.o.applicationName ? { PGAPPNAME: this.o.applicationName } : {}),
+        },
         stdio: ['ignore', 'ignore', 'pipe'],
       });
       let buffered = '';

@@ -7,7 +7,11 @@ export interface ClassReport extends ClassPlan {
   readonly transactions: number;
   /** Their average rate over the time the load ran. */
   readonly tps: number | null;
-  /** Their average latency (ms), the scripts' think time excluded; null when none completed. */
+  /**
+   * Their average latency (ms) as pgbench measures it, the scripts' think time excluded; with a
+   * fixed rate (pgbench -R) it counts from the scheduled start, so time spent queued is in it. Null
+   * when none completed.
+   */
   readonly latency_ms: number | null;
 }
 

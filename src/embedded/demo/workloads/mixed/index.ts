@@ -76,6 +76,7 @@ export const mixed: WorkloadSpec = {
           durationSeconds: ctx.durationSeconds,
           script: pgbenchScriptArgs(c, ctx.scale),
           thinkMs: c.think_ms,
+          applicationName: `dbtune-demo-${c.name}`,
           log: ctx.log,
         }),
       })),
