@@ -47,10 +47,11 @@ export interface DemoOptions {
 
 /**
  * Defaults. Each iteration also costs about 5 s beyond its window and warm-up (the agent polls for
- * proposals every 5 s, then applies and restarts), so the full run is 20 × (20 + 3 + 5) s plus
- * ~15–30 s of setup (the dataset: about 15 s for the mixed workload at scale 10) ≈ 10 min, and quick
- * is 6 × (8 + 2 + 6) s plus setup ≈ 1.7 min on 2 cores. The dataset's scale comes from the workload
- * (./workloads), sized for these budgets.
+ * proposals every 5 s, then applies and restarts), so the full run is 20 × (20 + 3 + 5) s plus the
+ * setup (the mixed workload's dataset at scale 10 loads in about 15 s on a quiet machine, over a
+ * minute on a busy one) ≈ 10–11 min, and quick is 6 × (8 + 2 + 6) s plus setup ≈ 1.7 min on 2
+ * cores (measured on the mixed workload: 130–141 s with the load average at 8–10). The dataset's
+ * scale comes from the workload (./workloads), sized for these budgets.
  */
 export const FULL_DEFAULTS = { iterations: 20, iterationSeconds: 20, warmupSeconds: 3 } as const;
 export const QUICK_DEFAULTS = { iterations: 6, iterationSeconds: 8, warmupSeconds: 2 } as const;

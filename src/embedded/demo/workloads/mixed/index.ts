@@ -13,7 +13,9 @@
  * rather than more of them; the average query runtime weighted by calls (the `latency` objective)
  * then follows the dashboards' runtime, while TPS (the guardrail) stays at the offered rate unless a
  * configuration cannot keep up with it. On PostgreSQL's defaults the dashboards' sorts, hash joins
- * and hash aggregates spill to temporary files (work_mem 4 MB), which is where tuning gains.
+ * and hash aggregates spill to temporary files (work_mem 4 MB) and the planner prices random reads
+ * as on spinning disks (random_page_cost 4); what changing those is worth on a given machine is what
+ * bench/knob-effects.ts measures (docs/PERFORMANCE.md, "Knob effects").
  */
 import { PgbenchWorkload } from '../../pgbench.js';
 import { ClassedWorkload } from '../../workload.js';
