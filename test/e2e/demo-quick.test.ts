@@ -176,7 +176,7 @@ describe('dbtune-agent demo --quick (built CLI)', () => {
     const [oltp, reporting] = r.workload.classes;
     expect(oltp).toMatchObject({ name: 'transactions', clients: 8 });
     expect(oltp.transactions).toBeGreaterThan(1_000);
-    expect(reporting).toMatchObject({ name: 'reporting', scripts: ['dashboard.sql'] });
+    expect(reporting).toMatchObject({ name: 'reporting', scripts: ['mixed/dashboard.sql'] });
     expect(reporting.transactions).toBeGreaterThan(0);
     expect(reporting.latency_ms).toBeGreaterThan(0);
 
@@ -206,7 +206,7 @@ describe('dbtune-agent demo --quick (built CLI)', () => {
     const demo = startDemo(['--workload', 'tpch', '--out', outDir()]);
     const { code } = await demo.exit;
     expect(code).toBe(2);
-    expect(demo.stderr()).toContain('--workload must be one of mixed, tpcb, got "tpch"');
+    expect(demo.stderr()).toContain('--workload must be one of mixed, tpcb, read-mostly, got "tpch"');
     expect(demo.stdout()).not.toContain('Starting PostgreSQL');
   }, 30_000);
 });

@@ -1,15 +1,15 @@
 /**
  * The demo's workloads through their registry entries, against a real PostgreSQL: the mixed
- * workload's dataset, each of its pgbench scripts run once as pgbench runs them, and a few seconds
- * of its driver with both classes (transactions and reporting) completing work side by side.
+ * workload's dataset, every pgbench workload's scripts run as pgbench runs them, and a few seconds
+ * of the mixed driver with both classes (transactions and reporting) completing work side by side.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findPgbench } from '../../src/embedded/demo/pgbench.js';
 import { HISTORY_DAYS, HISTORY_PER_ACCOUNT } from '../../src/embedded/demo/workloads/mixed/dataset.js';
-import { chooseDriver, workloadSpec } from '../../src/embedded/demo/workloads/index.js';
-import { pgbenchScriptArgs } from '../../src/embedded/demo/workloads/mixed/index.js';
+import { chooseDriver, workloadIds, workloadSpec } from '../../src/embedded/demo/workloads/index.js';
+import { pgbenchScriptArgs } from '../../src/embedded/demo/workloads/scripts.js';
 import { startPostgres, type PgCluster } from '../harness/postgres.js';
 
 const run = promisify(execFile);
@@ -62,24 +62,29 @@ describe('mixed workload', () => {
     expect(r!.week).toBeGreaterThan(10_000);
   });
 
-  it('every script runs once under pgbench with its class arguments', async () => {
-    for (const c of mixed.classes(1, 1)) {
-      // Without -R: one transaction per script choice is enough to parse and execute it; the
-      // dashboard's think time is set to 1 ms.
-      const args = pgbenchScriptArgs({ ...c, rate: null, think_ms: c.think_ms > 0 ? 1 : 0 }, 1);
-      const { stdout } = await run(pgbench, ['-n', '-c', '1', '-t', '3', ...args], {
-        env: {
-          ...process.env,
-          PGHOST: '127.0.0.1',
-          PGPORT: String(pg.port),
-          PGUSER: 'postgres',
-          PGDATABASE: 'postgres',
-        },
-        timeout: 60_000,
-      });
-      expect(stdout, c.name).toMatch(/number of transactions actually processed: 3\/3/);
-    }
-  }, 90_000);
+  it.each(workloadIds().filter((id) => id !== 'tpcb'))(
+    '%s: every class runs its scripts under pgbench with its arguments',
+    async (id) => {
+      // Each workload's dataset is the mixed one (loaded above) or pgbench's built-in tpcb.
+      for (const c of workloadSpec(id).classes(1, 1)) {
+        // Without -R, and the dashboard's think time at 1 ms: a few transactions parse and run every
+        // script the class may pick.
+        const args = pgbenchScriptArgs({ ...c, rate: null, think_ms: c.think_ms > 0 ? 1 : 0 }, 1);
+        const { stdout } = await run(pgbench, ['-n', '-c', '1', '-t', '5', ...args], {
+          env: {
+            ...process.env,
+            PGHOST: '127.0.0.1',
+            PGPORT: String(pg.port),
+            PGUSER: 'postgres',
+            PGDATABASE: 'postgres',
+          },
+          timeout: 60_000,
+        });
+        expect(stdout, c.name).toMatch(/number of transactions actually processed: 5\/5/);
+      }
+    },
+    90_000,
+  );
 
   it('the driver runs both classes at once, each with its own pgbench, and reports each', async () => {
     const { kind } = chooseDriver(mixed, 'auto', () => pgbench);

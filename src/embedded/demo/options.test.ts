@@ -90,7 +90,7 @@ describe('demo options', () => {
     [{ clients: '2.5' }, /--clients/],
     [{ objective: 'qps' }, /--objective must be one of tps, latency/],
     [{ iterationSeconds: '1' }, /--iteration-seconds/],
-    [{ workload: 'tpch' }, /--workload must be one of mixed, tpcb, got "tpch"/],
+    [{ workload: 'tpch' }, /--workload must be one of mixed, tpcb, read-mostly, got "tpch"/],
     [{ driver: 'jmeter' }, /--driver must be one of auto, pgbench, builtin/],
     [{ workload: 'mixed', driver: 'builtin' }, /--driver builtin: the mixed workload runs on pgbench only/],
   ])('rejects %o', (flags, message) => {

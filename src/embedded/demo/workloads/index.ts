@@ -4,12 +4,13 @@
  */
 import { UsageError } from '../../../cli/usage-error.js';
 import { mixed } from './mixed/index.js';
+import { readMostly } from './read-mostly.js';
 import { tpcb } from './tpcb.js';
 import type { DriverKind, WorkloadSpec } from './types.js';
 
 export type { ClassPlan, DriverContext, DriverKind, SetupContext, WorkloadSpec } from './types.js';
 
-const registry: ReadonlyMap<string, WorkloadSpec> = new Map([mixed, tpcb].map((w) => [w.id, w]));
+const registry: ReadonlyMap<string, WorkloadSpec> = new Map([mixed, tpcb, readMostly].map((w) => [w.id, w]));
 
 export const DEFAULT_WORKLOAD = mixed.id;
 

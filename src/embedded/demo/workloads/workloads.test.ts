@@ -3,8 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../cli/usage-error.js';
 import { isObjective } from '../../tuner/index.js';
 import { chooseDriver, DEFAULT_WORKLOAD, workloadIds, workloadSpec } from './index.js';
-import { pgbenchScriptArgs } from './mixed/index.js';
-import { scriptPath, splitWeight } from './scripts.js';
+import { pgbenchScriptArgs, scriptPath, splitWeight } from './scripts.js';
 
 /**
  * The subset of pgbench's script language the workloads use: `\set name expr`, `\sleep n unit`, and
@@ -46,16 +45,19 @@ function checkScript(text: string, defined: readonly string[]): { problems: stri
 }
 
 describe('workload registry', () => {
-  it('has the mixed workload as the default, and tpcb', () => {
+  it('has the mixed workload as the default, tpcb and read-mostly', () => {
     expect(DEFAULT_WORKLOAD).toBe('mixed');
-    expect(workloadIds()).toEqual(['mixed', 'tpcb']);
+    expect(workloadIds()).toEqual(['mixed', 'tpcb', 'read-mostly']);
     expect(workloadSpec('mixed').defaultObjective).toBe('latency');
     expect(workloadSpec('tpcb').defaultObjective).toBe('tps');
+    expect(workloadSpec('read-mostly').defaultObjective).toBe('tps');
   });
 
   it('refuses an unknown id with a usage error naming the valid ones', () => {
     expect(() => workloadSpec('tpch')).toThrow(UsageError);
-    expect(() => workloadSpec('tpch')).toThrow('--workload must be one of mixed, tpcb, got "tpch"');
+    expect(() => workloadSpec('tpch')).toThrow(
+      '--workload must be one of mixed, tpcb, read-mostly, got "tpch"',
+    );
   });
 
   it.each(workloadIds())('%s: a registered objective, scales, drivers and named classes', (id) => {
@@ -78,7 +80,7 @@ describe('workload registry', () => {
     for (const s of files) {
       const { file, weight } = splitWeight(s);
       expect(Number.isInteger(weight) && weight > 0, s).toBe(true);
-      const p = scriptPath(id, file);
+      const p = scriptPath(file);
       expect(existsSync(p), p).toBe(true);
       // pgbench defines :scale and :client_id itself; the class's -D variables come from the plan.
       const { problems, commands } = checkScript(readFileSync(p, 'utf8'), ['scale', 'client_id', 'think_ms']);
@@ -96,7 +98,7 @@ describe('workload registry', () => {
     const args = pgbenchScriptArgs(oltp!, 10);
     expect(args.slice(0, 4)).toEqual(['-D', 'scale=10', '-R', String(oltp!.rate)]);
     expect(args.filter((a) => a === '-f')).toHaveLength(2);
-    expect(args.at(-1)).toMatch(/\/mixed\/account-statement\.sql@3$/);
+    expect(args.at(-1)).toMatch(/\/workloads\/mixed\/account-statement\.sql@3$/);
     const r = pgbenchScriptArgs(reporting!, 10);
     expect(r).toContain(`think_ms=${reporting!.think_ms}`);
     expect(r).not.toContain('-R');

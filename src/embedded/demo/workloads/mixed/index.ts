@@ -17,10 +17,8 @@
  * as on spinning disks (random_page_cost 4); what changing those is worth on a given machine is what
  * bench/knob-effects.ts measures (docs/PERFORMANCE.md, "Knob effects").
  */
-import { PgbenchWorkload } from '../../pgbench.js';
-import { ClassedWorkload } from '../../workload.js';
-import { scriptPath } from '../scripts.js';
-import type { ClassPlan, WorkloadSpec } from '../types.js';
+import { pgbenchClasses } from '../scripts.js';
+import type { WorkloadSpec } from '../types.js';
 import { loadMixed } from './dataset.js';
 
 /** Transactions per second the OLTP class offers. */
@@ -28,17 +26,6 @@ export const OLTP_RATE = 200;
 export const REPORTING_CLIENTS = 2;
 /** Pause between one client's dashboard refreshes. */
 export const THINK_MS = 4_000;
-
-/** The pgbench arguments that make a class run its scripts on data of `scale`. */
-export function pgbenchScriptArgs(c: ClassPlan, scale: number): string[] {
-  return [
-    '-D',
-    `scale=${scale}`,
-    ...(c.rate === null ? [] : ['-R', String(c.rate)]),
-    ...(c.think_ms > 0 ? ['-D', `think_ms=${c.think_ms}`] : []),
-    ...c.scripts.flatMap((s) => ['-f', scriptPath('mixed', s)]),
-  ];
-}
 
 export const mixed: WorkloadSpec = {
   id: 'mixed',
@@ -51,37 +38,17 @@ export const mixed: WorkloadSpec = {
     {
       name: 'transactions',
       clients,
-      scripts: ['transfer.sql@7', 'account-statement.sql@3'],
+      scripts: ['mixed/transfer.sql@7', 'mixed/account-statement.sql@3'],
       rate: OLTP_RATE,
       think_ms: 0,
     },
     {
       name: 'reporting',
       clients: REPORTING_CLIENTS,
-      scripts: ['dashboard.sql'],
+      scripts: ['mixed/dashboard.sql'],
       rate: null,
       think_ms: THINK_MS,
     },
   ],
-  driver(ctx) {
-    if (ctx.driver !== 'pgbench' || !ctx.pgbench)
-      throw new Error('demo: the mixed workload runs on pgbench only');
-    const bin = ctx.pgbench;
-    return new ClassedWorkload(
-      'pgbench',
-      mixed.classes(ctx.scale, ctx.clients).map((c) => ({
-        name: c.name,
-        load: new PgbenchWorkload({
-          bin,
-          connection: ctx.connection,
-          clients: c.clients,
-          durationSeconds: ctx.durationSeconds,
-          script: pgbenchScriptArgs(c, ctx.scale),
-          thinkMs: c.think_ms,
-          applicationName: `dbtune-demo-${c.name}`,
-          log: ctx.log,
-        }),
-      })),
-    );
-  },
+  driver: (ctx) => pgbenchClasses(mixed.classes(ctx.scale, ctx.clients), ctx, mixed.id),
 };
