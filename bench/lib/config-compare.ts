@@ -35,6 +35,12 @@ export interface CompareRun {
   checkpoints: number;
   /** Machine-wide CPU shares over the measured run (all processes, this VM): %. Absent in older results. */
   cpu?: { busyPct: number; iowaitPct: number; stealPct: number };
+  /**
+   * Runs on a registered workload (bench/lib/workload-compare.ts): the objective's value (its unit),
+   * and what each class of clients completed. Absent in pgbench-only runs.
+   */
+  objective?: number;
+  classes?: { name: string; transactions: number; latencyMs: number | null }[];
   startedAt: string;
 }
 
@@ -128,14 +134,14 @@ export async function readEffective(
   );
 }
 
-function sameValue(requested: number | string, setting: string): boolean {
+export function sameValue(requested: number | string, setting: string): boolean {
   if (typeof requested === 'number')
     return Math.abs(Number(setting) - requested) <= 1e-9 * Math.abs(requested);
   return requested === setting;
 }
 
 /** The current WAL insert position and the number of checkpoints started so far (timed + requested). */
-async function walPosition(cluster: PgCluster): Promise<{ lsn: bigint; checkpoints: number }> {
+export async function walPosition(cluster: PgCluster): Promise<{ lsn: bigint; checkpoints: number }> {
   // PostgreSQL 17 moved the checkpoint counters from pg_stat_bgwriter to pg_stat_checkpointer.
   const counters =
     cluster.major >= 17

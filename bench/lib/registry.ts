@@ -1,7 +1,7 @@
 /** Every benchmark, in the order bench/run.ts runs them and docs/PERFORMANCE.md lists them. */
 import { applyLatency } from '../apply-latency.js';
 import { collection } from '../collection.js';
-import { knobEffects } from '../knob-effects.js';
+import { knobEffects, knobEffectsTpcb } from '../knob-effects.js';
 import { memory } from '../memory.js';
 import { overhead } from '../overhead.js';
 import { startup } from '../startup.js';
@@ -15,5 +15,6 @@ export const BENCHMARKS: readonly ReportedBenchmark[] = [
   applyLatency,
   startup,
   tunerQuality,
+  knobEffectsTpcb,
   knobEffects,
 ];

@@ -118,7 +118,7 @@ function verdictLines(d: TunerQualityData): string[] {
 function whyMissed(d: TunerQualityData): string[] {
   const s = d.session;
   const datasetMiB = d.compare.scale * 15; // pgbench: about 15 MiB per scale unit with indexes
-  const effects = readResult<KnobEffectsData>('knob-effects');
+  const effects = readResult<KnobEffectsData>('knob-effects-tpcb');
   const reach = effects ? reachable(effects.data, effects.startedAt) : null;
   const lines = ['**Why we think the target was missed.**', ''];
   if (reach) {
@@ -132,7 +132,7 @@ function whyMissed(d: TunerQualityData): string[] {
         : '';
     lines.push(
       `- No configuration the tuner may set is known to reach ×${fmt(TARGET_VS_DEFAULTS, 2)} here. ` +
-        `[Knob effects](#knob-effects) (${reach.startedAt} UTC, PostgreSQL ${reach.pgVersion}, same workload, same ` +
+        `[Knob effects on TPC-B](#knob-effects-tpcb) (${reach.startedAt} UTC, PostgreSQL ${reach.pgVersion}, same workload, same ` +
         `steady-state method) measured the best hand-picked configuration (${reach.best.label}) at ` +
         `×${fmt(reach.best.ratio, 2)} vs defaults${wal}.${busy}`,
     );

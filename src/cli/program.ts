@@ -8,6 +8,7 @@ import { ADAPTERS } from '../../adapters/index.js';
 import type { AdapterId } from '../../adapters/types.js';
 import type { DemoFlags } from '../embedded/demo/options.js';
 import { objectiveIds } from '../embedded/tuner/objectives.js';
+import { DEFAULT_WORKLOAD, workloadIds } from '../embedded/demo/workloads/index.js';
 import { ConfigError } from '../errors.js';
 import { scrub } from '../log.js';
 import { EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit-codes.js';
@@ -145,19 +146,25 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program
     .command('demo')
     .description(
-      'start a throwaway PostgreSQL, put a TPC-B load on it, tune it with the embedded platform and report the gain',
+      'start a throwaway PostgreSQL, put a workload on it, tune it with the embedded platform and report the gain',
     )
     .option('--iterations <n>', 'tuning iterations, baseline included (default 20; 6 with --quick)')
     .option('--iteration-seconds <s>', 'measurement window per iteration (default 20; 8 with --quick)')
     .option('--warmup-seconds <s>', 'seconds discarded after each change (default 3; 2 with --quick)')
     .option('--pg-major <n>', 'PostgreSQL major version, 13 to 18 (default 17)')
-    .option('--scale <n>', 'pgbench scale factor (default 10; 2 with --quick)')
+    .option('--scale <n>', 'dataset scale, pgbench style (default 10; 2 with --quick)')
     .option('--clients <n>', 'concurrent workload clients (default 8)')
     .addOption(
-      new Option('--objective <objective>', 'what to optimise (default tps)').choices(objectiveIds()),
+      new Option('--objective <objective>', "what to optimise (default: the workload's)").choices(
+        objectiveIds(),
+      ),
+    )
+    .option(
+      '--workload <id>',
+      `what load to tune for: ${workloadIds().join(', ')} (default ${DEFAULT_WORKLOAD})`,
     )
     .addOption(
-      new Option('--workload <tool>', 'load generator (default auto: pgbench when on PATH)').choices([
+      new Option('--driver <tool>', 'load generator (default auto: pgbench when on PATH)').choices([
         'auto',
         'pgbench',
         'builtin',

@@ -1,7 +1,8 @@
 /**
- * End-to-end: the built CLI's `demo --quick` finishes inside 3 minutes with both reports and
- * nothing left running; SIGINT mid-session exits 130 within 15 s, leaving no postgres, no pgbench
- * and no temporary directory.
+ * End-to-end: the built CLI's `demo --quick` (the default mixed workload, tuned for average query
+ * runtime) finishes inside 3 minutes with both reports and nothing left running; SIGINT mid-session
+ * (on `--workload tpcb`) exits 130 within 15 s, leaving no postgres, no pgbench and no temporary
+ * directory; an unknown workload exits 2 naming the valid ones.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -128,7 +129,10 @@ describe('dbtune-agent demo --quick (built CLI)', () => {
     expect(stdout).toMatch(/\[6\/6\] iteration 5 /);
     expect(stdout).toMatch(/^\s+TPS\s+\d+\.\d\s+(\d+\.\d|–)\s+/m);
     expect(stdout).toMatch(/baseline\s+best\s+change/);
-    expect(stdout).toMatch(/TPS per iteration/);
+    expect(stdout).toMatch(/runtime \(ms\) per iteration/);
+    expect(stdout).toMatch(
+      /^Tuning for average query runtime .*workload mixed: .*transactions 8 clients, reporting 2 clients/m,
+    );
     const json = path.join(out, 'report.json');
     const html = path.join(out, 'report.html');
     expect(stdout).toContain(json);
@@ -139,11 +143,12 @@ describe('dbtune-agent demo --quick (built CLI)', () => {
     expect(page).not.toMatch(/https?:\/\//);
 
     const r = JSON.parse(readFileSync(json, 'utf8'));
-    expect(r.objective).toBe('tps');
+    expect(r.objective).toBe('latency');
     expect(r.pg_version).toMatch(/^17\./);
     expect(r.machine.cpus).toBeGreaterThan(0);
     expect(r.machine.memory_bytes).toBeGreaterThan(0);
     expect(r.baseline.tps).toBeGreaterThan(0);
+    expect(r.baseline.latency_ms).toBeGreaterThan(0);
     expect(Object.keys(r.baseline.config).length).toBeGreaterThan(5);
     expect(typeof r.baseline.latency_ms).toBe('number');
     expect(r.iterations).toHaveLength(6);
@@ -154,21 +159,35 @@ describe('dbtune-agent demo --quick (built CLI)', () => {
       if (it.measurement) expect(it.measurement.tps).toBeGreaterThanOrEqual(0);
     }
     if (r.best !== null) {
-      expect(r.best.tps).toBeGreaterThan(0);
+      expect(r.best.latency_ms).toBeGreaterThan(0);
       expect(Object.keys(r.best.config).length).toBeGreaterThan(5);
       expect(typeof r.improvement_pct).toBe('number');
-      expect(r.improvement_pct).toBeCloseTo((r.best.tps / r.baseline.tps - 1) * 100, 6);
+      // Lower runtime is better: the gain is the runtime saved, in percent of the baseline's.
+      expect(r.improvement_pct).toBeCloseTo((1 - r.best.latency_ms / r.baseline.latency_ms) * 100, 6);
     }
-    expect(r.workload).toMatchObject({ scale: 2, clients: 8, iterations: 6, iteration_seconds: 8 });
+    expect(r.workload).toMatchObject({
+      id: 'mixed',
+      scale: 2,
+      clients: 8,
+      iterations: 6,
+      iteration_seconds: 8,
+    });
+    // Both classes ran for the whole session: transfers and statements, and dashboard refreshes.
+    const [oltp, reporting] = r.workload.classes;
+    expect(oltp).toMatchObject({ name: 'transactions', clients: 8 });
+    expect(oltp.transactions).toBeGreaterThan(1_000);
+    expect(reporting).toMatchObject({ name: 'reporting', scripts: ['mixed/dashboard.sql'] });
+    expect(reporting.transactions).toBeGreaterThan(0);
+    expect(reporting.latency_ms).toBeGreaterThan(0);
 
     await expectNothingLeft(demoPaths(demo, out));
   }, 200_000);
 
   it('SIGINT during the session exits 130 within 15 s and leaves no postgres, pgbench or temp dir', async () => {
     const out = outDir();
-    const demo = startDemo(['--quick', '--out', out]);
+    const demo = startDemo(['--quick', '--workload', 'tpcb', '--out', out]);
     // The cluster is up, loaded, and the agent and workload are running.
-    await waitForOutput(demo, /^Tuning for throughput/m, 90_000);
+    await waitForOutput(demo, /^Tuning for throughput: .*workload TPC-B/m, 90_000);
     const paths = demoPaths(demo, out);
     await sleep(3_000);
     expect((await processesMentioning(paths.dataDir)).length).toBeGreaterThan(0);
@@ -182,4 +201,12 @@ describe('dbtune-agent demo --quick (built CLI)', () => {
     expect(existsSync(path.join(out, 'report.json'))).toBe(false);
     await expectNothingLeft(paths);
   }, 120_000);
+
+  it('an unknown --workload exits 2 naming the valid ones, before starting anything', async () => {
+    const demo = startDemo(['--workload', 'tpch', '--out', outDir()]);
+    const { code } = await demo.exit;
+    expect(code).toBe(2);
+    expect(demo.stderr()).toContain('--workload must be one of mixed, tpcb, read-mostly, got "tpch"');
+    expect(demo.stdout()).not.toContain('Starting PostgreSQL');
+  }, 30_000);
 });

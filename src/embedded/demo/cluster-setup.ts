@@ -1,15 +1,13 @@
 /**
  * The demo's PostgreSQL: a throwaway cluster from src/embedded/cluster.ts with durable commits, the
- * TPC-B dataset, the units of its settings, and (for --keep) a way to leave it running after exit.
+ * units of its settings, and (for --keep) a way to leave it running after exit.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { startCluster, type PgCluster } from '../cluster.js';
 import type { UnitMap } from './knob-format.js';
-import { pgbenchInit } from './pgbench.js';
 import { parsePostmasterOpts, shellQuote } from './restart-script.js';
-import { loadTpcb } from './tpcb-load.js';
 
 /**
  * cluster.ts turns fsync off for fast tests. The demo measures a real server: with fsync on, WAL
@@ -20,23 +18,6 @@ export const DEMO_SETTINGS = { fsync: 'on' } as const;
 
 export function startDemoCluster(major: number): Promise<PgCluster> {
   return startCluster({ major, settings: DEMO_SETTINGS });
-}
-
-export interface LoadOptions {
-  scale: number;
-  /** pgbench binary, or null for the built-in generator. */
-  pgbench: string | null;
-  signal?: AbortSignal;
-}
-
-/** The TPC-B tables in database `postgres`: `pgbench -i` when available, else the built-in loader. */
-export async function loadDataset(cluster: PgCluster, o: LoadOptions): Promise<void> {
-  if (o.pgbench) {
-    const conn = { host: '127.0.0.1', port: cluster.port, user: 'postgres', database: 'postgres' };
-    await pgbenchInit(o.pgbench, conn, o.scale, o.signal);
-  } else {
-    await loadTpcb(cluster.url, o.scale, o.signal);
-  }
 }
 
 /** pg_settings.unit of every parameter, to show base-unit values as 128MB, 5min, … */

@@ -6,7 +6,7 @@ import { resolveDemoOptions } from './options.js';
 const seed = () => 42;
 
 describe('demo options', () => {
-  it('defaults: 20 × 20 s, PG 17, scale 10, 8 clients, tps, cwd', () => {
+  it('defaults: 20 × 20 s, PG 17, the mixed workload at scale 10 tuned for latency, 8 clients, cwd', () => {
     expect(resolveDemoOptions({}, '/w', seed)).toEqual({
       iterations: 20,
       iterationSeconds: 20,
@@ -14,13 +14,26 @@ describe('demo options', () => {
       pgMajor: 17,
       scale: 10,
       clients: 8,
-      objective: 'tps',
+      objective: 'latency',
       quick: false,
       keep: false,
       outDir: '/w',
       seed: 42,
-      workload: 'auto',
+      workload: 'mixed',
+      driver: 'auto',
     });
+  });
+
+  it('the workload brings its default objective; --objective overrides it', () => {
+    expect(resolveDemoOptions({ workload: 'tpcb' }, '/w', seed)).toMatchObject({
+      workload: 'tpcb',
+      objective: 'tps',
+      scale: 10,
+    });
+    expect(resolveDemoOptions({ workload: 'mixed', objective: 'tps' }, '/w', seed).objective).toBe('tps');
+    expect(resolveDemoOptions({ workload: 'tpcb', objective: 'latency' }, '/w', seed).objective).toBe(
+      'latency',
+    );
   });
 
   it('--quick shortens the session; explicit flags still win', () => {
@@ -50,7 +63,8 @@ describe('demo options', () => {
         objective: 'latency',
         keep: true,
         seed: '7',
-        workload: 'builtin',
+        workload: 'tpcb',
+        driver: 'builtin',
       },
       '/w',
       seed,
@@ -62,7 +76,8 @@ describe('demo options', () => {
       objective: 'latency',
       keep: true,
       seed: 7,
-      workload: 'builtin',
+      workload: 'tpcb',
+      driver: 'builtin',
     });
   });
 
@@ -75,6 +90,9 @@ describe('demo options', () => {
     [{ clients: '2.5' }, /--clients/],
     [{ objective: 'qps' }, /--objective must be one of tps, latency/],
     [{ iterationSeconds: '1' }, /--iteration-seconds/],
+    [{ workload: 'tpch' }, /--workload must be one of mixed, tpcb, read-mostly, got "tpch"/],
+    [{ driver: 'jmeter' }, /--driver must be one of auto, pgbench, builtin/],
+    [{ workload: 'mixed', driver: 'builtin' }, /--driver builtin: the mixed workload runs on pgbench only/],
   ])('rejects %o', (flags, message) => {
     expect(() => resolveDemoOptions(flags, '/w', seed)).toThrow(UsageError);
     expect(() => resolveDemoOptions(flags, '/w', seed)).toThrow(message);

@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../../log.js';
-import { RateWindow, sleep, type LiveRate, type Workload } from './workload.js';
+import { RateWindow, sleep, type LiveRate, type Load, type LoadTotals } from './workload.js';
 
 export interface PgConnection {
   host: string;
@@ -82,21 +82,32 @@ export interface PgbenchLoadOptions {
   clients: number;
   /** Upper bound for the whole load; each run gets what remains, so no pgbench outlives it. */
   durationSeconds: number;
+  /**
+   * What to run: pgbench arguments naming the scripts and their variables (`-f file@weight`,
+   * `-s <scale>`, `-D name=value`, `-R <tps>`); default none, i.e. the built-in tpcb-like script.
+   */
+  script?: readonly string[];
+  /**
+   * Sleep (ms) the script itself spends per transaction (`\sleep`), taken off pgbench's latency so
+   * the latency is the queries' time.
+   */
+  thinkMs?: number;
+  /** application_name of its sessions (PGAPPNAME); pgbench's own default is 'pgbench'. */
+  applicationName?: string;
   log?: Logger;
 }
 
 /** Pause between a pgbench that ended (server restarting) and the next attempt. */
 const RETRY_MS = 200;
 
-export class PgbenchWorkload implements Workload {
-  readonly kind = 'pgbench' as const;
+export class PgbenchWorkload implements Load {
   private readonly controller = new AbortController();
   private readonly window = new RateWindow();
   private loop: Promise<void> | undefined;
-  private transactions = 0;
-  private latencySumMs = 0;
   private runs = 0;
   private lastError = '';
+  /** Summed over its runs; latencies without the think time. */
+  readonly totals: LoadTotals = { transactions: 0, latencySumMs: 0 };
 
   constructor(private readonly o: PgbenchLoadOptions) {}
 
@@ -143,11 +154,25 @@ export class PgbenchWorkload implements Workload {
 
   private runOnce(seconds: number, signal: AbortSignal): Promise<number | null> {
     const jobs = Math.min(2, this.o.clients);
-    const args = ['-c', String(this.o.clients), '-j', String(jobs), '-T', String(seconds), '-n', '-P', '1'];
+    const args = [
+      '-c',
+      String(this.o.clients),
+      '-j',
+      String(jobs),
+      '-T',
+      String(seconds),
+      '-n',
+      '-P',
+      '1',
+      ...(this.o.script ?? []),
+    ];
     return new Promise((resolve) => {
       this.runs++;
       const child = spawn(this.o.bin, args, {
-        env: pgEnv(this.o.connection),
+        env: {
+          ...pgEnv(this.o.connection),
+          ...(this.o.applicationName ? { PGAPPNAME: this.o.applicationName } : {}),
+        },
         stdio: ['ignore', 'ignore', 'pipe'],
       });
       let buffered = '';
@@ -181,8 +206,9 @@ export class PgbenchWorkload implements Workload {
     const r = parseProgress(line);
     if (!r) return;
     // pgbench reports per-second rates; the window integrates them into cumulative counters.
-    this.transactions += r.tps;
-    this.latencySumMs += r.tps * r.latencyMs;
-    this.window.add(Date.now(), this.transactions, this.latencySumMs);
+    const latencyMs = r.tps > 0 ? Math.max(0, r.latencyMs - (this.o.thinkMs ?? 0)) : 0;
+    this.totals.transactions += r.tps;
+    this.totals.latencySumMs += r.tps * latencyMs;
+    this.window.add(Date.now(), this.totals.transactions, this.totals.latencySumMs);
   }
 }

@@ -162,8 +162,16 @@ function iterationRows(r: DemoReport): Markup[] {
 function workloadLine(r: DemoReport): string {
   const w = r.workload;
   if (!w) return `the database's own workload, ${r.iterations.length} iterations`;
+  // Each class of clients as it ran (src/embedded/demo/workloads): `transactions 8 clients at 200/s`.
+  const classes = w.classes.map(
+    (c) =>
+      `${c.name} ${c.clients} client${c.clients === 1 ? '' : 's'}` +
+      (c.rate !== null ? ` at ${c.rate}/s` : '') +
+      (c.think_ms > 0 ? `, ${c.think_ms / 1000} s think time` : ''),
+  );
   return (
-    `${w.tool} TPC-B, scale ${w.scale}, ${w.clients} clients · ` +
+    `${w.id} workload (${w.tool}), scale ${w.scale}, ` +
+    `${classes.length > 0 ? classes.join(' + ') : `${w.clients} clients`} · ` +
     `${w.iterations} iterations × ${w.iteration_seconds} s (+${w.warmup_seconds} s warm-up)`
   );
 }

@@ -11,6 +11,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { IterationReport, SessionReport } from '../platform/types.js';
 import { knobDiff, type KnobChange, type KnobConfig, type UnitMap } from './knob-format.js';
+import type { ClassReport } from './workload-report.js';
 import { gainPct, objective, scoreGainPct, type Objective } from '../tuner/index.js';
 
 export interface Performance {
@@ -37,6 +38,8 @@ export interface DemoReport {
   readonly machine: { readonly cpus: number; readonly memory_bytes: number };
   /** The demo's load generator; null for a session on the user's own database (its own workload). */
   readonly workload: {
+    /** The workload's id in the demo's registry (src/embedded/demo/workloads). */
+    readonly id: string;
     readonly tool: 'pgbench' | 'builtin';
     readonly scale: number;
     readonly clients: number;
@@ -44,6 +47,8 @@ export interface DemoReport {
     readonly iteration_seconds: number;
     readonly warmup_seconds: number;
     readonly seed: number;
+    /** Each class of clients: what it ran and what it completed over the whole session. */
+    readonly classes: readonly ClassReport[];
   } | null;
   readonly baseline: Performance;
   readonly best: (Performance & { readonly iteration: number }) | null;

@@ -83,6 +83,7 @@ const FACTS: DemoFacts = {
   pgVersion: '17.10',
   machine: { cpus: 4, memoryBytes: 16 * 1024 ** 3 },
   workload: {
+    id: 'tpcb',
     tool: 'pgbench',
     scale: 2,
     clients: 8,
@@ -90,6 +91,18 @@ const FACTS: DemoFacts = {
     iteration_seconds: 8,
     warmup_seconds: 2,
     seed: 7,
+    classes: [
+      {
+        name: 'transactions',
+        clients: 8,
+        scripts: ['tpcb-like (built in)'],
+        rate: null,
+        think_ms: 0,
+        transactions: 52_000,
+        tps: 1_000,
+        latency_ms: 7.9,
+      },
+    ],
   },
   units: {
     shared_buffers: '8kB',

@@ -1,6 +1,7 @@
 /**
- * `dbtune-agent demo`, start to finish: PostgreSQL → TPC-B dataset → embedded platform → agent
- * (in-process, --local) → workload for the whole session → live progress → reports.
+ * `dbtune-agent demo`, start to finish: PostgreSQL → the workload's dataset → embedded platform →
+ * agent (in-process, --local) → the workload for the whole session → live progress → reports. The
+ * workload (dataset and driver) comes from the registry in ./workloads.
  *
  * Everything started registers its cleanup first, so an interrupt (the caller aborts `signal` on
  * SIGINT/SIGTERM) at any point stops the workload, the agent, the platform and PostgreSQL (unless
@@ -14,17 +15,17 @@ import { createLogger } from '../../log.js';
 import { startEmbeddedPlatform } from '../platform/server.js';
 import type { SessionReport } from '../platform/types.js';
 import { startInProcessAgent } from './agent-in-process.js';
-import { keepRunning, loadDataset, readUnits, serverVersionText, startDemoCluster } from './cluster-setup.js';
+import { keepRunning, readUnits, serverVersionText, startDemoCluster } from './cluster-setup.js';
 import type { DemoOptions } from './options.js';
-import { findPgbench, PgbenchWorkload } from './pgbench.js';
+import { findPgbench } from './pgbench.js';
 import { createProgressView } from './progress.js';
 import { buildDemoReport, writeJsonReport, type DemoReport } from './report-json.js';
 import { writeHtmlReport } from './report-html.js';
 import { writeRestartScript } from './restart-script.js';
 import { summaryText } from './summary.js';
 import { Teardown } from './teardown.js';
-import { TpcbDriver } from './tpcb-driver.js';
-import type { Workload } from './workload.js';
+import { classReport } from './workload-report.js';
+import { chooseDriver, workloadSpec } from './workloads/index.js';
 import { objective } from '../tuner/index.js';
 
 export interface DemoIo {
@@ -65,9 +66,8 @@ export async function runDemo(
   try {
     const tempDir = mkdtempSync(path.join(os.tmpdir(), 'dbtune-demo-'));
     teardown.add({ name: 'temp dir', run: () => rmSync(tempDir, { recursive: true, force: true }) });
-    const pgbench = o.workload === 'builtin' ? null : findPgbench(io.env);
-    if (o.workload === 'pgbench' && !pgbench)
-      throw new Error('demo: --workload pgbench: no runnable pgbench on PATH');
+    const spec = workloadSpec(o.workload);
+    const { kind: driver, pgbench } = chooseDriver(spec, o.driver, () => findPgbench(io.env));
 
     note(`Starting PostgreSQL ${o.pgMajor}…`);
     const cluster = await startDemoCluster(o.pgMajor);
@@ -90,8 +90,9 @@ export async function runDemo(
     note(`PostgreSQL ${version} at ${cluster.url} (data dir ${cluster.dataDir})`);
     checkpoint();
 
-    note(`Loading the TPC-B dataset, scale ${o.scale} (${pgbench ? 'pgbench -i' : 'built-in generator'})…`);
-    await loadDataset(cluster, { scale: o.scale, pgbench, signal });
+    const connection = { host: '127.0.0.1', port: cluster.port, user: 'postgres', database: 'postgres' };
+    note(`Loading the ${spec.id} workload's dataset, scale ${o.scale}…`);
+    await spec.setup({ url: cluster.url, connection, scale: o.scale, pgbench, signal });
     checkpoint();
     const units = await readUnits(cluster);
     const restartScript = writeRestartScript(tempDir, cluster);
@@ -110,15 +111,17 @@ export async function runDemo(
     done.catch(() => undefined); // close() rejects it; the race below reads the outcome
     checkpoint();
 
-    const workload: Workload = pgbench
-      ? new PgbenchWorkload({
-          bin: pgbench,
-          connection: { host: '127.0.0.1', port: cluster.port, user: 'postgres', database: 'postgres' },
-          clients: o.clients,
-          durationSeconds: Math.ceil(sessionDeadlineMs(o) / 1000),
-          log,
-        })
-      : new TpcbDriver({ url: cluster.url, scale: o.scale, clients: o.clients });
+    const workload = spec.driver({
+      url: cluster.url,
+      connection,
+      driver,
+      pgbench,
+      scale: o.scale,
+      clients: o.clients,
+      durationSeconds: Math.ceil(sessionDeadlineMs(o) / 1000),
+      log,
+    });
+    const loadStarted = Date.now();
     workload.start();
     teardown.add({ name: 'workload', run: () => workload.stop() });
 
@@ -133,9 +136,11 @@ export async function runDemo(
     teardown.add({ name: 'agent', run: () => agent.stop() });
     checkpoint();
 
+    const classes = spec.classes(o.scale, o.clients);
     note(
       `Tuning for ${objective(o.objective).label}: ${o.iterations} iterations × ${o.iterationSeconds} s ` +
-        `(+${o.warmupSeconds} s warm-up), ${workload.kind === 'pgbench' ? 'pgbench' : 'built-in TPC-B driver'}, ${o.clients} clients`,
+        `(+${o.warmupSeconds} s warm-up), workload ${spec.title} ` +
+        `(${driver === 'pgbench' ? 'pgbench' : 'built-in driver'}; ${classes.map((c) => `${c.name} ${c.clients} clients`).join(', ')})`,
     );
     const view = createProgressView(io.stdout, (text) => io.out(text));
     platform.on('iteration', (rec) => view.iteration(rec, platform.status()));
@@ -145,6 +150,7 @@ export async function runDemo(
     const report = await waitForSession(done, signal, sessionDeadlineMs(o), () => platform.report());
     await teardown.runStep('progress');
     await teardown.runStep('workload');
+    const loadSeconds = (Date.now() - loadStarted) / 1000;
     await teardown.runStep('agent');
 
     const demo = buildDemoReport(report, {
@@ -152,6 +158,7 @@ export async function runDemo(
       pgVersion: version,
       machine: { cpus: os.availableParallelism(), memoryBytes: os.totalmem() },
       workload: {
+        id: spec.id,
         tool: workload.kind,
         scale: o.scale,
         clients: o.clients,
@@ -159,6 +166,7 @@ export async function runDemo(
         iteration_seconds: o.iterationSeconds,
         warmup_seconds: o.warmupSeconds,
         seed: o.seed,
+        classes: classReport(classes, workload.classes(), loadSeconds),
       },
       units,
       wallSeconds: (Date.now() - started) / 1000,

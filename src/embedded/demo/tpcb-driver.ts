@@ -6,7 +6,7 @@
  */
 import pg from 'pg';
 import { TPCB_ROWS } from './tpcb-load.js';
-import { RateWindow, sleep, type LiveRate, type Workload } from './workload.js';
+import { RateWindow, sleep, type LiveRate, type Load } from './workload.js';
 
 export interface DriverOptions {
   url: string;
@@ -18,6 +18,8 @@ export interface DriverOptions {
 
 export interface DriverTotals {
   transactions: number;
+  /** Sum of the committed transactions' latencies (ms). */
+  latencySumMs: number;
   failures: number;
   reconnects: number;
 }
@@ -40,15 +42,13 @@ export function tpcbStatements(aid: number, bid: number, tid: number, delta: num
   ];
 }
 
-export class TpcbDriver implements Workload {
-  readonly kind = 'builtin' as const;
+export class TpcbDriver implements Load {
   private readonly controller = new AbortController();
   private readonly window = new RateWindow();
   private readonly random: () => number;
   private loops: Promise<void>[] = [];
   private ticker: NodeJS.Timeout | undefined;
-  private latencySumMs = 0;
-  readonly totals: DriverTotals = { transactions: 0, failures: 0, reconnects: 0 };
+  readonly totals: DriverTotals = { transactions: 0, latencySumMs: 0, failures: 0, reconnects: 0 };
 
   constructor(private readonly o: DriverOptions) {
     this.random = o.random ?? Math.random;
@@ -61,7 +61,7 @@ export class TpcbDriver implements Workload {
   start(): void {
     if (this.loops.length > 0) return;
     this.ticker = setInterval(
-      () => this.window.add(Date.now(), this.totals.transactions, this.latencySumMs),
+      () => this.window.add(Date.now(), this.totals.transactions, this.totals.latencySumMs),
       1_000,
     );
     this.window.add(Date.now(), 0, 0);
@@ -122,7 +122,7 @@ export class TpcbDriver implements Workload {
       if ((err as { code?: string }).code === undefined) throw err;
       return;
     }
-    this.latencySumMs += performance.now() - t0;
+    this.totals.latencySumMs += performance.now() - t0;
     this.totals.transactions++;
   }
 }
