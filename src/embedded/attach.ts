@@ -196,14 +196,7 @@ export async function startEmbeddedForAgent(
     },
     saved ? 'embedded platform: resuming the tuning session' : 'embedded platform: new tuning session',
   );
-  const client = new PlatformClient({
-    serverUrl: platform.url,
-    apiKey: platform.apiKey,
-    databaseId: platform.databaseId,
-    log,
-    agentVersion: AGENT_VERSION,
-    ...(options.onCall ? { onCall: options.onCall } : {}),
-  });
+  const client = embeddedClient(platform, log, options);
   const forwarder = new RawLogForwarder({ client, log });
   let closing = false;
   const session: EmbeddedSessionControl = {
@@ -319,14 +312,7 @@ async function startThrowaway(
   try {
     const platform = await startEmbeddedPlatform({ ...settings, stateDir: dir, log });
     registerSecret(platform.apiKey);
-    const client = new PlatformClient({
-      serverUrl: platform.url,
-      apiKey: platform.apiKey,
-      databaseId: platform.databaseId,
-      log,
-      agentVersion: AGENT_VERSION,
-      ...(options.onCall ? { onCall: options.onCall } : {}),
-    });
+    const client = embeddedClient(platform, log, options);
     return {
       client,
       forwarder: new RawLogForwarder({ client, log }),
@@ -340,4 +326,20 @@ async function startThrowaway(
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
+}
+
+/** The agent's platform client, pointed at an embedded platform. */
+function embeddedClient(
+  platform: { url: string; apiKey: string; databaseId: string },
+  log: Logger,
+  options: PlatformOptions,
+): PlatformClient {
+  return new PlatformClient({
+    serverUrl: platform.url,
+    apiKey: platform.apiKey,
+    databaseId: platform.databaseId,
+    log,
+    agentVersion: AGENT_VERSION,
+    ...(options.onCall ? { onCall: options.onCall } : {}),
+  });
 }

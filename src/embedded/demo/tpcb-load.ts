@@ -49,29 +49,44 @@ export const TPCB_FINISH = [
   'ALTER TABLE pgbench_accounts ADD PRIMARY KEY (aid)',
 ];
 
-/** Create and fill the TPC-B tables in the database at `url`; replaces existing ones. */
-export async function loadTpcb(url: string, scale: number, signal?: AbortSignal): Promise<void> {
+/**
+ * Load a dataset into the database at `url`: the statements `build(scale)` gives, `inTransaction`
+ * in one transaction with the DDL, like pgbench, so a half-loaded set never stays; then `after` one
+ * by one (VACUUM cannot run inside a transaction block). Abort closes the connection.
+ */
+export async function loadDataset(
+  url: string,
+  scale: number,
+  build: (scale: number) => { inTransaction: readonly string[]; after: readonly string[] },
+  signal?: AbortSignal,
+): Promise<void> {
   if (!Number.isInteger(scale) || scale < 1)
     throw new Error(`demo: load: scale must be a positive integer, got ${scale}`);
+  const statements = build(scale);
   const client = new pg.Client({ connectionString: url, application_name: 'dbtune-demo-load' });
   client.on('error', () => undefined); // a dropped connection surfaces through the failing query
   await client.connect();
   const abort = () => void client.end().catch(() => undefined);
   signal?.addEventListener('abort', abort, { once: true });
   try {
-    // The data goes in one transaction with the DDL, like pgbench, so a half-loaded set never stays.
     await client.query('BEGIN');
-    for (const sql of [...tpcbDdl(scale), ...tpcbData(scale)]) {
+    for (const sql of statements.inTransaction) {
       signal?.throwIfAborted();
       await client.query(sql);
     }
     await client.query('COMMIT');
-    for (const sql of TPCB_FINISH) {
+    for (const sql of statements.after) {
       signal?.throwIfAborted();
-      await client.query(sql); // VACUUM cannot run inside a transaction block
+      await client.query(sql);
     }
   } finally {
     signal?.removeEventListener('abort', abort);
     await client.end().catch(() => undefined);
   }
+}
+
+/** Create and fill the TPC-B tables in the database at `url`; replaces existing ones. */
+export async function loadTpcb(url: string, scale: number, signal?: AbortSignal): Promise<void> {
+  const build = (s: number) => ({ inTransaction: [...tpcbDdl(s), ...tpcbData(s)], after: TPCB_FINISH });
+  await loadDataset(url, scale, build, signal);
 }

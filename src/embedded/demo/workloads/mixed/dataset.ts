@@ -8,8 +8,7 @@
  * Server-side generation (as pgbench's `-I G`), seeded so every run loads the same data.
  * https://www.postgresql.org/docs/current/pgbench.html#PGBENCH-INIT-OPTIONS
  */
-import pg from 'pg';
-import { TPCB_ROWS, tpcbDdl } from '../../tpcb-load.js';
+import { loadDataset, TPCB_ROWS, tpcbDdl } from '../../tpcb-load.js';
 
 /** Transactions in the history per account: 2 M history rows at scale 10. */
 export const HISTORY_PER_ACCOUNT = 2;
@@ -47,26 +46,6 @@ export const MIXED_FINISH = [
 
 /** Create and fill the mixed workload's tables in the database at `url`; replaces existing ones. */
 export async function loadMixed(url: string, scale: number, signal?: AbortSignal): Promise<void> {
-  if (!Number.isInteger(scale) || scale < 1)
-    throw new Error(`demo: load: scale must be a positive integer, got ${scale}`);
-  const client = new pg.Client({ connectionString: url, application_name: 'dbtune-demo-load' });
-  client.on('error', () => undefined); // a dropped connection surfaces through the failing query
-  await client.connect();
-  const abort = () => void client.end().catch(() => undefined);
-  signal?.addEventListener('abort', abort, { once: true });
-  try {
-    await client.query('BEGIN');
-    for (const sql of [...tpcbDdl(scale), ...mixedData(scale)]) {
-      signal?.throwIfAborted();
-      await client.query(sql);
-    }
-    await client.query('COMMIT');
-    for (const sql of MIXED_FINISH) {
-      signal?.throwIfAborted();
-      await client.query(sql); // VACUUM cannot run inside a transaction block
-    }
-  } finally {
-    signal?.removeEventListener('abort', abort);
-    await client.end().catch(() => undefined);
-  }
+  const build = (s: number) => ({ inTransaction: [...tpcbDdl(s), ...mixedData(s)], after: MIXED_FINISH });
+  await loadDataset(url, scale, build, signal);
 }
