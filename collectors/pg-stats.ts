@@ -121,15 +121,33 @@ const PAGE_TABLES = `
   WHERE c.relkind IN ('r', 'm', 'p') AND n.nspname ${USER_SCHEMAS}
   ORDER BY n.nspname, c.relname LIMIT $1::int OFFSET $2::int`;
 
-export function pgStatsSql(step: PgStatsStep, withValues: boolean): string {
-  const v = (col: string) => (withValues && step.kind !== 'bootstrap' ? `s.${col}::text` : 'NULL::text');
+/**
+ * Tables analyzed since `$1` (the previous poll's server time) minus `$2` ms, as pairs. The delta
+ * poll asks this first and reads pg_stats only for the tables it returns (none: no read at all).
+ */
+export const ANALYZED_TABLES_SQL = `
+  SELECT schemaname::text, relname::text AS tablename FROM pg_stat_user_tables
+  WHERE GREATEST(last_analyze, last_autoanalyze) > $1::timestamptz - make_interval(secs => $2::float8 / 1000)`;
+
+/**
+ * pg_stats rows, for every user table (`all`) or for the tables given as `$1::name[]` (schemas)
+ * and `$2::name[]` (names, pairwise).
+ *
+ * Why the `tablename = ANY($2)` that the pair filter already implies: pg_stats is a
+ * security-barrier view over pg_statistic, pg_class, pg_attribute and pg_namespace, and with the
+ * pair filter alone the planner builds the whole view (every statistics row of the database, with
+ * a `has_column_privilege` call per column) and semi-joins the pairs against it: 78 ms for 2
+ * tables out of 1,000 (PG 17, EXPLAIN ANALYZE). The array filter on the name lets it start from
+ * `pg_class_relname_nsp_index` instead: 0.2 ms for those 2 tables, 36 ms instead of 66 ms for a
+ * 200-table backfill page. The rows are the same; only the plan changes.
+ */
+export function pgStatsSql(which: 'all' | 'tables', withValues: boolean): string {
+  const v = (col: string) => (withValues && which === 'tables' ? `s.${col}::text` : 'NULL::text');
   const where =
-    step.kind === 'bootstrap'
+    which === 'all'
       ? ''
-      : step.kind === 'page'
-        ? 'AND (s.schemaname, s.tablename) IN (SELECT schemaname, tablename FROM unnest($1::text[], $2::text[]) AS p(schemaname, tablename))'
-        : `AND (s.schemaname, s.tablename) IN (SELECT schemaname, relname FROM pg_stat_user_tables
-             WHERE GREATEST(last_analyze, last_autoanalyze) > $1::timestamptz - make_interval(secs => $2::float8 / 1000))`;
+      : `AND s.tablename = ANY($2::name[])
+         AND (s.schemaname, s.tablename) IN (SELECT * FROM unnest($1::name[], $2::name[]))`;
   return `
     SELECT s.schemaname::text, s.tablename::text, s.attname::text, s.inherited, s.null_frac, s.avg_width,
            s.n_distinct, ${v('most_common_vals')} AS most_common_vals,
@@ -174,20 +192,32 @@ export function createPgStats(options: PgStatsOptions, lagMs = STATS_LAG_MS): Co
       const clock = await ctx.db.query<{ t: string }>('SELECT now()::text AS t');
       const polledAt = clock.rows[0]?.t;
       if (!polledAt) throw new Error('pg_stats: no server time');
-      let params: unknown[] = [];
+      let tables: { schemaname: string; tablename: string }[] | null = null;
       let tableCount = 0;
       if (step.kind === 'page') {
-        const page = await ctx.db.query<{ schemaname: string; tablename: string }>(PAGE_TABLES, [
-          limit,
-          step.offset,
-        ]);
-        tableCount = page.rows.length;
-        params = [page.rows.map((t) => t.schemaname), page.rows.map((t) => t.tablename)];
-      } else if (step.kind === 'delta') params = [step.since, lagMs];
+        tables = (
+          await ctx.db.query<{ schemaname: string; tablename: string }>(PAGE_TABLES, [limit, step.offset])
+        ).rows;
+        tableCount = tables.length;
+      } else if (step.kind === 'delta') {
+        tables = (
+          await ctx.db.query<{ schemaname: string; tablename: string }>(ANALYZED_TABLES_SQL, [
+            step.since,
+            lagMs,
+          ])
+        ).rows;
+      }
       const rows =
-        step.kind === 'page' && tableCount === 0
-          ? []
-          : (await ctx.db.query(pgStatsSql(step, options.include_table_data), params)).rows;
+        tables === null
+          ? (await ctx.db.query(pgStatsSql('all', false))).rows
+          : tables.length === 0
+            ? []
+            : (
+                await ctx.db.query(pgStatsSql('tables', options.include_table_data), [
+                  tables.map((t) => t.schemaname),
+                  tables.map((t) => t.tablename),
+                ])
+              ).rows;
       state = pgStatsAdvance(state, step, tableCount, polledAt, options.include_table_data);
       if (rows.length === 0) return null;
       return { collected_at: goTimeJson(now), rows: rows.map(toRow) };

@@ -373,6 +373,35 @@ describe.each(majors)('complex collectors on PostgreSQL %i', (major) => {
     );
     const delta = (await withData.collect(ctx(db)))!;
     expect(new Set((delta.rows as Row[]).map((r) => r.tablename))).toEqual(new Set(['st_b']));
+    // The delta reads pg_stats only for the tables a cheap first query names (st_b here); its
+    // rows are pg_stats' own rows for them.
+    const { rows: reference } = await db.query(
+      `SELECT attname::text, inherited, null_frac, avg_width, n_distinct, correlation,
+              histogram_bounds::text AS histogram_bounds
+       FROM pg_stats WHERE schemaname = 'public' AND tablename = 'st_b' ORDER BY attname, inherited`,
+    );
+    expect(reference.length).toBeGreaterThan(0);
+    expect(
+      (delta.rows as Row[]).map((r) => [
+        r.attname,
+        r.inherited,
+        r.null_frac,
+        r.avg_width,
+        r.n_distinct,
+        r.correlation,
+        r.histogram_bounds,
+      ]),
+    ).toEqual(
+      (reference as Row[]).map((r) => [
+        r.attname,
+        r.inherited,
+        r.null_frac,
+        r.avg_width,
+        r.n_distinct,
+        r.correlation,
+        String(r.histogram_bounds).slice(1, -1).split(','),
+      ]),
+    );
     const noData = createPgStats({ backfill_batch_size: 200, include_table_data: false }, 0);
     const b2 = (await noData.collect(ctx(db)))!;
     expect((b2.rows as Row[]).length).toBeGreaterThan(0);
