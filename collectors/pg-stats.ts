@@ -122,12 +122,24 @@ const PAGE_TABLES = `
   ORDER BY n.nspname, c.relname LIMIT $1::int OFFSET $2::int`;
 
 /**
- * Tables analyzed since `$1` (the previous poll's server time) minus `$2` ms, as pairs. The delta
- * poll asks this first and reads pg_stats only for the tables it returns (none: no read at all).
+ * Tables analyzed since `$1` (the previous poll's server time) minus `$2` ms, as pairs: the rows of
+ * pg_stat_user_tables with `GREATEST(last_analyze, last_autoanalyze)` past that point, read from
+ * the functions under the view. The view itself also sums every index's scan counters per table
+ * (a join with pg_index and a GROUP BY over all tables) for columns this question does not need;
+ * its relation kinds and schema filter are repeated here (partitioned tables joined the view in
+ * PostgreSQL 14). The delta poll asks this first and reads pg_stats only for the tables it
+ * returns (none: no read at all).
  */
-export const ANALYZED_TABLES_SQL = `
-  SELECT schemaname::text, relname::text AS tablename FROM pg_stat_user_tables
-  WHERE GREATEST(last_analyze, last_autoanalyze) > $1::timestamptz - make_interval(secs => $2::float8 / 1000)`;
+export function analyzedTablesSql(pgMajor: number): string {
+  const kinds = pgMajor >= 14 ? `'r', 't', 'm', 'p'` : `'r', 't', 'm'`;
+  return `
+    SELECT n.nspname::text AS schemaname, c.relname::text AS tablename
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relkind IN (${kinds})
+      AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast'
+      AND GREATEST(pg_stat_get_last_analyze_time(c.oid), pg_stat_get_last_autoanalyze_time(c.oid))
+          > $1::timestamptz - make_interval(secs => $2::float8 / 1000)`;
+}
 
 /**
  * pg_stats rows, for every user table (`all`) or for the tables given as `$1::name[]` (schemas)
@@ -201,7 +213,7 @@ export function createPgStats(options: PgStatsOptions, lagMs = STATS_LAG_MS): Co
         tableCount = tables.length;
       } else if (step.kind === 'delta') {
         tables = (
-          await ctx.db.query<{ schemaname: string; tablename: string }>(ANALYZED_TABLES_SQL, [
+          await ctx.db.query<{ schemaname: string; tablename: string }>(analyzedTablesSql(ctx.pgMajor), [
             step.since,
             lagMs,
           ])

@@ -17,7 +17,7 @@ import { AGENT_TAG, UTILITY_PATTERN } from '../../collectors/pg-stat-statements/
 import { pgStatUserIndexes } from '../../collectors/pg-stat-user-indexes.js';
 import { pgStatUserTables } from '../../collectors/pg-stat-user-tables.js';
 import { pgStatioUserIndexes } from '../../collectors/pg-statio-user-indexes.js';
-import { createPgStats } from '../../collectors/pg-stats.js';
+import { analyzedTablesSql, createPgStats } from '../../collectors/pg-stats.js';
 import { serverUptime } from '../../collectors/server-uptime.js';
 import type { CollectContext } from '../../collectors/types.js';
 import { waitEvents } from '../../collectors/wait-events.js';
@@ -341,7 +341,28 @@ describe.each(majors)('complex collectors on PostgreSQL %i', (major) => {
 
   it('pg_stats: bootstrap without values, backfill pages with values, then deltas', async () => {
     await cluster.sql(
-      "CREATE TABLE st_a (k text, n int); INSERT INTO st_a SELECT 'v' || (g % 5), g FROM generate_series(1, 500) g; CREATE TABLE st_b (x int); INSERT INTO st_b SELECT generate_series(1, 50); ANALYZE st_a; ANALYZE st_b",
+      "CREATE TABLE st_a (k text, n int); INSERT INTO st_a SELECT 'v' || (g % 5), g FROM generate_series(1, 500) g; CREATE TABLE st_b (x int); INSERT INTO st_b SELECT generate_series(1, 50); ANALYZE st_a; ANALYZE st_b; " +
+        'CREATE TABLE st_p (k int) PARTITION BY RANGE (k); CREATE TABLE st_p1 PARTITION OF st_p FOR VALUES FROM (0) TO (100); ' +
+        'INSERT INTO st_p SELECT generate_series(0, 99); ANALYZE st_p',
+    );
+    // The delta's first question, read from the functions under pg_stat_user_tables, names the
+    // same tables as the view (partitioned ones included from PostgreSQL 14).
+    await waitFor(
+      open(),
+      "SELECT count(*) = 3 AS ok FROM pg_stat_user_tables WHERE relname IN ('st_a', 'st_b', 'st_p1') AND last_analyze IS NOT NULL",
+    );
+    const since = ['-infinity', 0];
+    const names = (rows: Row[]) => rows.map((r) => `${r.schemaname}.${r.tablename}`).sort();
+    expect(names((await open().query(analyzedTablesSql(major), since)).rows as Row[])).toEqual(
+      names(
+        (
+          await open().query(
+            `SELECT schemaname::text, relname::text AS tablename FROM pg_stat_user_tables
+             WHERE GREATEST(last_analyze, last_autoanalyze) > $1::timestamptz - make_interval(secs => $2::float8 / 1000)`,
+            since,
+          )
+        ).rows as Row[],
+      ),
     );
     const db = open();
     const withData = createPgStats({ backfill_batch_size: 1, include_table_data: true }, 0);
