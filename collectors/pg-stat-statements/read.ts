@@ -27,12 +27,6 @@
  * on the key arrays. When more than half of the keys are new or moved (first tick, after a reset,
  * a burst of new statements), the cache is refilled from scratch, by key in pages of REFILL_PAGE,
  * so the agent never holds the driver rows of the whole view at once.
- *
- * Row order: a full read returns the entries in the server's hash-table order, which no reader
- * can rely on (it changes as the table grows). Here rows keep the order of the last keys pass and
- * entries first seen on a steady tick follow them; the payload ranks rows with deltas first
- * (deltas.ts), so what can differ from a full read is the order among rows without a delta and,
- * when more of them than `diff_limit` leaves room for, which of them are sent.
  */
 import type { Db } from '../../src/pg/pool.js';
 import type { PgssQueries } from './query.js';
