@@ -84,7 +84,7 @@ const FILTER = `strpos(query, '${AGENT_TAG}') = 0 AND query !~* $re$${UTILITY_PA
 export interface PgssQueries {
   /** Every row, every column (the plain full read). */
   full: string;
-  /** Cheap first pass: keys, `toplevel` and call counts, without reading the query-text file. */
+  /** Cheap first pass: keys and call counts, without reading the query-text file. */
   keys: string;
   /**
    * Counters (query text NULL) for the keys given as `$1::int8[]` (queryid), `$2::oid[]` (userid)
@@ -97,19 +97,6 @@ export interface PgssQueries {
    * texts are matched against the pattern.
    */
   textsByKeys: string;
-  /**
-   * Extension 1.9+ (null before): in one pass over `pg_stat_statements(false)`, the counters of
-   * every entry that is not among the known ones given as `$1::int8[]` (queryid), `$2::oid[]`
-   * (userid), `$3::oid[]` (dbid), `$4::bool[]` (toplevel) and `$5::int8[]` (calls; NULL = any
-   * count): new entries and entries whose call count moved. At most `$6` rows.
-   */
-  changed: string | null;
-  /**
-   * Extension 1.9+ (null before): `dealloc` and `stats_reset` of pg_stat_statements_info as one
-   * text. It moves whenever entries are evicted or all are reset, the two ways an entry leaves
-   * the view other than a reset of single entries.
-   */
-  info: string | null;
 }
 
 const BY_KEYS = '(queryid, userid, dbid) IN (SELECT * FROM unnest($1::int8[], $2::oid[], $3::oid[]))';
@@ -121,31 +108,17 @@ export function buildQueries(
   const text = opts.includeQueries
     ? `LEFT(query, ${Math.trunc(opts.maxQueryTextLength)}) AS query, LENGTH(query) AS query_len`
     : 'NULL::text AS query, NULL::int4 AS query_len';
-  const counters = columnList(v, { ...opts, includeQueries: false }).join(', ');
-  const has19 = atLeast(v, 1, 9);
   return {
     full: `SELECT ${AGENT_TAG} ${columnList(v, opts).join(', ')} FROM public.pg_stat_statements WHERE ${FILTER}`,
     // `calls` is the change detector: execution counters and times only move together with it.
-    keys:
-      `SELECT ${AGENT_TAG} queryid::text AS queryid, userid, dbid, ` +
-      `${has19 ? 'toplevel' : 'NULL::bool AS toplevel'}, calls::text AS calls FROM public.pg_stat_statements(false)`,
-    countersByKeys: `SELECT ${AGENT_TAG} ${counters} FROM public.pg_stat_statements(false) WHERE ${BY_KEYS}`,
+    keys: `SELECT ${AGENT_TAG} queryid::text AS queryid, userid, dbid, calls::text AS calls FROM public.pg_stat_statements(false)`,
+    countersByKeys:
+      `SELECT ${AGENT_TAG} ${columnList(v, { ...opts, includeQueries: false }).join(', ')} ` +
+      `FROM public.pg_stat_statements(false) WHERE ${BY_KEYS}`,
     textsByKeys:
       `SELECT ${AGENT_TAG} queryid::text AS queryid, userid, dbid, ${text} FROM ` +
       `(SELECT queryid, userid, dbid, query FROM public.pg_stat_statements WHERE ${BY_KEYS} OFFSET 0) k ` +
       `WHERE ${FILTER}`,
-    // The select list names the function's columns unqualified; only `s` is in scope there.
-    changed: has19
-      ? `SELECT ${AGENT_TAG} ${counters} FROM public.pg_stat_statements(false) s ` +
-        'WHERE s.queryid IS NOT NULL AND NOT EXISTS (SELECT FROM unnest($1::int8[], $2::oid[], $3::oid[], ' +
-        '$4::bool[], $5::int8[]) AS k(queryid, userid, dbid, toplevel, calls) ' +
-        'WHERE k.queryid = s.queryid AND k.userid = s.userid AND k.dbid = s.dbid AND k.toplevel = s.toplevel ' +
-        'AND (k.calls IS NULL OR k.calls = s.calls)) LIMIT $6::int'
-      : null,
-    info: has19
-      ? `SELECT ${AGENT_TAG} dealloc::text || ' ' || coalesce(stats_reset::text, '') AS marker ` +
-        'FROM public.pg_stat_statements_info'
-      : null,
   };
 }
 
