@@ -37,6 +37,7 @@ import { startEmbeddedPlatform, type EmbeddedPlatform } from './platform/index.j
 import { loadState, type SessionSettings } from './platform/state-store.js';
 import { writeSessionReports } from './session-report.js';
 import { legacyStateFile, reportPaths, sessionDir } from './sessions.js';
+import { readJitAvailable } from './server-facts.js';
 import { restoreOnStop } from './stop-restore.js';
 import { describeTarget, readTarget, type SessionTarget } from './target.js';
 import { isObjective, objectiveIds, type Objective } from './tuner/index.js';
@@ -161,7 +162,7 @@ export async function startEmbeddedForAgent(
       'tuning.dry_run: proposals are validated but never applied, so the embedded session cannot advance',
     );
   }
-  const target = await identifyTarget(config, log, options);
+  const { target, jitAvailable } = await identifyTarget(config, log, options);
   const dir = sessionDir(settings.stateDir, target);
   const legacy = legacyStateFile(settings.stateDir);
   if (legacy) {
@@ -180,7 +181,7 @@ export async function startEmbeddedForAgent(
       );
     }
   }
-  const platform = await startEmbeddedPlatform({ ...settings, stateDir: dir, target, log });
+  const platform = await startEmbeddedPlatform({ ...settings, stateDir: dir, target, jitAvailable, log });
   registerSecret(platform.apiKey);
   const status = platform.status();
   const reports = reportPaths(dir);
@@ -222,11 +223,16 @@ export async function startEmbeddedForAgent(
 }
 
 /**
- * The agent's own connection (the adapter's password provider included, e.g. Azure Entra tokens).
- * A database still starting up (57P03) is waited for like the startup checks wait for it, up to
- * `startup_timeout` (src/agent/startup-retry.ts).
+ * The target and what the session needs to know about its server (src/embedded/server-facts.ts),
+ * over the agent's own connection (the adapter's password provider included, e.g. Azure Entra
+ * tokens). A database still starting up (57P03) is waited for like the startup checks wait for it,
+ * up to `startup_timeout` (src/agent/startup-retry.ts).
  */
-async function identifyTarget(config: Config, log: Logger, options: PlatformOptions): Promise<SessionTarget> {
+async function identifyTarget(
+  config: Config,
+  log: Logger,
+  options: PlatformOptions,
+): Promise<{ target: SessionTarget; jitAvailable: boolean | null }> {
   const url = config.postgresql.connection_url;
   const db = createDb({ connectionUrl: url, max: 1, password: options.password, log });
   try {
@@ -236,7 +242,8 @@ async function identifyTarget(config: Config, log: Logger, options: PlatformOpti
       signal: options.signal ?? new AbortController().signal,
     });
     if (target === undefined) throw new Error('stopped while waiting for the database');
-    return target;
+    const jitAvailable = await readJitAvailable(async (sql) => (await db.query(sql)).rows);
+    return { target, jitAvailable };
   } catch (err) {
     throw new Error(`embedded platform: cannot identify the database to tune: ${errorMessage(err)}`, {
       cause: err,

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { createLogger } from '../../log.js';
 import { startEmbeddedPlatform } from '../platform/server.js';
+import { readJitAvailable } from '../server-facts.js';
 import type { SessionReport } from '../platform/types.js';
 import { startInProcessAgent } from './agent-in-process.js';
 import { keepRunning, readUnits, serverVersionText, startDemoCluster } from './cluster-setup.js';
@@ -97,8 +98,10 @@ export async function runDemo(
     const units = await readUnits(cluster);
     const restartScript = writeRestartScript(tempDir, cluster);
 
+    const jitAvailable = await readJitAvailable((sql) => cluster.sql(sql));
     const platform = await startEmbeddedPlatform({
       stateDir: path.join(tempDir, 'platform'),
+      jitAvailable,
       iterations: o.iterations,
       iterationSeconds: o.iterationSeconds,
       warmupSeconds: o.warmupSeconds,

@@ -14,6 +14,11 @@ export interface AgentFacts {
   pgVersion: string | null;
   /** From the latest heartbeat; null until one arrives. */
   allowRestart: boolean | null;
+  /**
+   * `pg_jit_available()`, read by whoever started the platform (it has the database; the agent does
+   * not send it); null or absent (state saved before it was recorded) when unknown.
+   */
+  jitAvailable?: boolean | null;
 }
 
 export const emptyFacts = (): AgentFacts => ({
@@ -22,6 +27,7 @@ export const emptyFacts = (): AgentFacts => ({
   maxConnections: null,
   pgVersion: null,
   allowRestart: null,
+  jitAvailable: null,
 });
 
 type Obj = Record<string, unknown>;
@@ -96,6 +102,7 @@ export function tunerSystemInfo(facts: AgentFacts, active: ActiveSnapshot): Syst
     pgMajor: pgMajor(facts.pgVersion ?? ''),
     restartsAllowed: facts.allowRestart === true,
     currentSettings: current,
+    ...(typeof facts.jitAvailable === 'boolean' ? { jitAvailable: facts.jitAvailable } : {}),
   };
 }
 

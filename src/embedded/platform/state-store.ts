@@ -102,7 +102,7 @@ export interface PersistedState {
 export function initialState(
   options: Pick<
     EmbeddedPlatformOptions,
-    'iterations' | 'iterationSeconds' | 'warmupSeconds' | 'objective' | 'seed' | 'target'
+    'iterations' | 'iterationSeconds' | 'warmupSeconds' | 'objective' | 'seed' | 'target' | 'jitAvailable'
   >,
   at: number,
 ): PersistedState {
@@ -122,7 +122,7 @@ export function initialState(
     phase: 'waiting-for-agent',
     startedAt: at,
     finishedAt: null,
-    facts: emptyFacts(),
+    facts: { ...emptyFacts(), jitAvailable: options.jitAvailable ?? null },
     knobMeta: {},
     session: null,
     lastActive: null,

@@ -22,6 +22,11 @@ export interface EmbeddedPlatformOptions {
    * one state directory per target, src/embedded/sessions.ts).
    */
   target?: SessionTarget;
+  /**
+   * `pg_jit_available()` on the target (src/embedded/server-facts.ts); false leaves `jit` out of a
+   * new session's search space. Unknown when absent.
+   */
+  jitAvailable?: boolean | null;
   log: Logger;
   /** Injectable clock (ms since the epoch) for tests. */
   now?: () => number;

@@ -37,6 +37,12 @@ export interface SystemInfo {
    * out of the space. A cross-knob constraint that needs one uses PG_DEFAULT_SETTINGS instead.
    */
   readonly unreported?: readonly string[];
+  /**
+   * `pg_jit_available()`: false when the server cannot JIT-compile (built without LLVM, or the
+   * provider library is missing), so `jit` and the `jit_*` knobs have no effect and are not searched
+   * (https://www.postgresql.org/docs/current/jit-decision.html). Unknown (absent) keeps them.
+   */
+  readonly jitAvailable?: boolean;
 }
 
 /**

@@ -73,6 +73,9 @@ export function adaptToCurrent(knob: Knob, value: KnobValue): Knob | { reason: s
   return { reason: `current value '${String(value)}' is not one of ${knob.values.join(', ')}` };
 }
 
+/** `jit` and its cost thresholds and switches (jit_above_cost, jit_inline_above_cost, …). */
+const isJitKnob = (name: string): boolean => name === 'jit' || name.startsWith('jit_');
+
 export function buildSpace(info: SystemInfo): Space {
   const knobs: Knob[] = [];
   const excluded: ExcludedKnob[] = [];
@@ -80,6 +83,13 @@ export function buildSpace(info: SystemInfo): Space {
   for (const knob of buildKnobs(info)) {
     if (unreported.has(knob.name)) {
       excluded.push({ name: knob.name, reason: 'the server does not report it' });
+      continue;
+    }
+    if (info.jitAvailable === false && isJitKnob(knob.name)) {
+      excluded.push({
+        name: knob.name,
+        reason: 'pg_jit_available() is false: the server cannot JIT-compile',
+      });
       continue;
     }
     const current = info.currentSettings?.[knob.name];

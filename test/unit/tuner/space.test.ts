@@ -190,6 +190,24 @@ describe('search space', () => {
     expect(bad.excluded.map((e) => e.name)).toEqual(['wal_compression', 'jit']);
   });
 
+  it('leaves jit out when pg_jit_available() is false, and only then', () => {
+    const without = buildSpace({ ...machine(16), jitAvailable: false });
+    expect(without.knob('jit')).toBeUndefined();
+    expect(without.excluded).toEqual([
+      { name: 'jit', reason: 'pg_jit_available() is false: the server cannot JIT-compile' },
+    ]);
+    expect(without.dims).toBe(buildSpace(machine(16)).dims - 1);
+    const point = without.fromNormalised(new Array<number>(without.dims).fill(1));
+    expect(point).not.toHaveProperty('jit');
+    expect(pgtuneProposal(without)).not.toHaveProperty('jit');
+    // Available, or unknown (a server that could not be asked): jit stays searchable.
+    for (const info of [{ ...machine(16), jitAvailable: true }, machine(16)]) {
+      const space = buildSpace(info);
+      expect(space.knob('jit')).toMatchObject({ type: 'bool', values: ['off', 'on'] });
+      expect(space.excluded).toEqual([]);
+    }
+  });
+
   it('repair lowers work_mem before shared_buffers', () => {
     const space = buildSpace(machine(8));
     const sb = numeric(space, 'shared_buffers').max;
