@@ -5,7 +5,7 @@ import { knobEffects, knobEffectsTpcb } from '../knob-effects.js';
 import { memory } from '../memory.js';
 import { overhead } from '../overhead.js';
 import { startup } from '../startup.js';
-import { tunerQuality } from '../tuner-quality.js';
+import { tunerQuality, tunerQualityTpcb } from '../tuner-quality.js';
 import type { ReportedBenchmark } from './report.js';
 
 export const BENCHMARKS: readonly ReportedBenchmark[] = [
@@ -15,6 +15,7 @@ export const BENCHMARKS: readonly ReportedBenchmark[] = [
   applyLatency,
   startup,
   tunerQuality,
+  tunerQualityTpcb,
   knobEffectsTpcb,
   knobEffects,
 ];

@@ -1,7 +1,8 @@
 /**
  * Phase 1 of bench/tuner-quality.ts: one `dbtune-agent demo` session run in-process (`runDemo`:
- * PostgreSQL with fsync on, pgbench dataset, embedded platform, agent), reduced to what the
- * comparison needs: the session's baseline and best configurations and how the session ended.
+ * PostgreSQL with fsync on, a registered workload's dataset and driver, embedded platform, agent),
+ * reduced to what the comparison needs: the session's baseline and best configurations, their
+ * figures on the workload's objective, and how the session ended.
  */
 import { mkdirSync } from 'node:fs';
 import { resolveDemoOptions } from '../../src/embedded/demo/options.js';
@@ -9,6 +10,8 @@ import type { DemoReport } from '../../src/embedded/demo/report-json.js';
 import { runDemo } from '../../src/embedded/demo/run-demo.js';
 
 export interface SessionPlan {
+  /** Workload id in src/embedded/demo/workloads (absent in results from before the registry: TPC-B). */
+  workload?: string;
   iterations: number;
   iterationSeconds: number;
   warmupSeconds: number;
@@ -25,8 +28,10 @@ export interface SessionOutcome {
   pgVersion: string | null;
   machine: { cpus: number; memoryBytes: number };
   wallSeconds: number;
-  baseline: { config: KnobMap; tps: number | null };
-  best: { iteration: number; config: KnobMap; tps: number | null } | null;
+  /** Objective id the session tuned for (absent in older results: TPS). */
+  objective?: string;
+  baseline: { config: KnobMap; tps: number | null; latencyMs?: number | null };
+  best: { iteration: number; config: KnobMap; tps: number | null; latencyMs?: number | null } | null;
   /** Measured gain of best over baseline inside the session (%). */
   improvementPct: number | null;
   /** Did the session leave the best configuration applied ('best') or roll back ('baseline')? */
@@ -37,6 +42,8 @@ export interface SessionOutcome {
   decisionReason: string | null;
   /** TPS of every iteration, in order (null = failed). */
   iterationTps: (number | null)[];
+  /** Average query runtime of every iteration, ms (null = failed; absent in older results). */
+  iterationLatencyMs?: (number | null)[];
   /** Base units of every knob, from pg_settings.unit. */
   units: Record<string, string | null>;
 }
@@ -48,9 +55,19 @@ export function outcomeOf(report: DemoReport, plan: SessionPlan, reportPath: str
     pgVersion: report.pg_version,
     machine: { cpus: report.machine.cpus, memoryBytes: report.machine.memory_bytes },
     wallSeconds: report.wall_seconds,
-    baseline: { config: { ...report.baseline.config }, tps: report.baseline.tps },
+    objective: report.objective,
+    baseline: {
+      config: { ...report.baseline.config },
+      tps: report.baseline.tps,
+      latencyMs: report.baseline.latency_ms,
+    },
     best: report.best
-      ? { iteration: report.best.iteration, config: { ...report.best.config }, tps: report.best.tps }
+      ? {
+          iteration: report.best.iteration,
+          config: { ...report.best.config },
+          tps: report.best.tps,
+          latencyMs: report.best.latency_ms,
+        }
       : null,
     improvementPct: report.improvement_pct,
     finalSource: report.session.final_source,
@@ -59,6 +76,7 @@ export function outcomeOf(report: DemoReport, plan: SessionPlan, reportPath: str
     thresholdPct: report.session.threshold_pct,
     decisionReason: report.session.decision_reason,
     iterationTps: report.iterations.map((it) => it.measurement?.tps ?? null),
+    iterationLatencyMs: report.iterations.map((it) => it.measurement?.latency_ms ?? null),
     units: { ...report.knob_units },
   };
 }
@@ -79,7 +97,8 @@ export async function runTuningSession(
       scale: String(plan.scale),
       clients: String(plan.clients),
       seed: String(plan.seed),
-      workload: 'pgbench',
+      workload: plan.workload ?? 'tpcb',
+      driver: 'pgbench',
       out: outDir,
     },
     process.cwd(),
