@@ -158,6 +158,16 @@ function verdictLines(d: WorkloadQualityData): string[] {
       `(${met.vsPgtune ? 'met' : 'missed'}), TPS ×${fmt(d.tpsRatios.tunerVsDefaults.ofMedians, 2)} ` +
       `(${met.tps ? 'met' : 'missed'}).`,
   ];
+  for (const [name, g] of [
+    ['defaults', d.gains.tunerVsDefaults],
+    ['PGTune-style', d.gains.tunerVsPgtune],
+  ] as const)
+    if (g.paired.n > 1 && g.paired.min < 0 && g.paired.max > 0)
+      lines.push(
+        '',
+        `Kept configuration vs ${name}: the per-round gains straddle 0 (${pct(g.paired.min)} to ${pct(g.paired.max)}), ` +
+          'so that difference is within the noise whatever the medians say.',
+      );
   if (d.kept === 'baseline')
     lines.push(
       '',
