@@ -7,6 +7,7 @@
  * Values are plotted as measured; the axis title says which way is better. Label, unit and
  * direction come from the report's objective (the registry entry, src/embedded/tuner/objectives.ts).
  */
+import { measuresBaseline } from '../tuner/session-types.js';
 import { markup, type Markup } from './report-markup.js';
 import { objectiveOf, type DemoReport } from './report-json.js';
 
@@ -64,7 +65,7 @@ export function chartPoints(r: DemoReport): ChartPoint[] {
 
 /** CSS classes of a point, legend swatch or table row: what was measured, and how it ended. */
 export function pointClasses(p: { kind: string; outcome: string; best: boolean }): string {
-  const role = p.kind === 'baseline' || p.kind === 'revert' ? 'base' : 'tuned';
+  const role = measuresBaseline(p.kind) ? 'base' : 'tuned';
   return [role, p.outcome === 'infeasible' ? 'hit' : '', p.best ? 'best' : ''].filter(Boolean).join(' ');
 }
 

@@ -3,6 +3,7 @@
  * report (report.json).
  */
 import {
+  measuresBaseline,
   objective,
   objectiveScore,
   type IterationRecord,
@@ -47,11 +48,11 @@ function mean(values: readonly number[]): number {
   return values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
 }
 
-/** Mean of the baseline measurement and every revert (all measure the baseline configuration). */
+/** Mean of the baseline measurement, every revert and the recheck (all measure the baseline configuration). */
 export function baselinePerformance(session: SessionState | null): ConfigPerformance | null {
   if (!session) return null;
   const measured = completed(session).filter(
-    (r) => (r.kind === 'baseline' || r.kind === 'revert') && r.outcome !== 'infeasible' && r.measurement,
+    (r) => measuresBaseline(r.kind) && r.outcome !== 'infeasible' && r.measurement,
   );
   if (measured.length === 0) return { config: { ...session.baseline }, tps: null, latency_ms: null };
   return {

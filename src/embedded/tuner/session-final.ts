@@ -92,15 +92,49 @@ export interface Comparison {
   readonly significant: boolean;
 }
 
+/** One measurement of the baseline configuration: when (iteration) and its log score. */
+export interface BaselinePoint {
+  readonly iteration: number;
+  readonly score: number;
+}
+
 /**
- * Compare a candidate's (log, larger-is-better) value with the baseline mean: the difference of a
- * single measurement and the mean of n_b baseline measurements has standard error
- * σ·√(1 + 1/n_b); the candidate must exceed SIGNIFICANCE of those.
+ * The baseline a candidate measured at `iteration` is compared with.
+ *
+ * When the baseline was measured both before and after the candidate, the reference is the straight
+ * line between the nearest such measurements, read at the candidate's iteration: a load that drifts
+ * during the session (a neighbour's batch job ending, caches warming) moves the baseline too, and
+ * comparing a late candidate with an early baseline would credit the drift to the configuration
+ * (docs/TUNING.md, "Load drift"). Otherwise the reference is the mean of every baseline measurement.
+ *
+ * `weightSq` is the sum of the squared weights of the measurements used (1/n for a mean of n): the
+ * reference's variance is σ²·weightSq.
  */
-export function compare(candidate: number, baselineScores: readonly number[], noiseSd: number): Comparison {
-  const nb = Math.max(1, baselineScores.length);
-  const baseline = baselineScores.reduce((a, b) => a + b, 0) / nb;
-  const improvement = candidate - baseline;
-  const threshold = SIGNIFICANCE * noiseSd * Math.sqrt(1 + 1 / nb);
+export function baselineReference(
+  points: readonly BaselinePoint[],
+  iteration: number,
+): { readonly score: number; readonly weightSq: number } {
+  const before = points.filter((p) => p.iteration < iteration).at(-1);
+  const after = points.find((p) => p.iteration > iteration);
+  if (before !== undefined && after !== undefined) {
+    const w = (iteration - before.iteration) / (after.iteration - before.iteration);
+    return { score: (1 - w) * before.score + w * after.score, weightSq: (1 - w) ** 2 + w ** 2 };
+  }
+  const n = Math.max(1, points.length);
+  return { score: points.reduce((a, p) => a + p.score, 0) / n, weightSq: 1 / n };
+}
+
+/**
+ * Compare a candidate's (log, larger-is-better) value with its baseline reference: the difference
+ * of a single measurement and a reference whose variance is σ²·weightSq has standard error
+ * σ·√(1 + weightSq); the candidate must exceed SIGNIFICANCE of those.
+ */
+export function compare(
+  candidate: number,
+  reference: { readonly score: number; readonly weightSq: number },
+  noiseSd: number,
+): Comparison {
+  const improvement = candidate - reference.score;
+  const threshold = SIGNIFICANCE * noiseSd * Math.sqrt(1 + reference.weightSq);
   return { improvement, threshold, significant: improvement > threshold };
 }

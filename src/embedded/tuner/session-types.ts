@@ -26,8 +26,19 @@ export type Guardrail = 'memory' | 'latency' | 'throughput' | 'apply_failed';
  */
 export type Outcome = 'ok' | 'infeasible' | 'reverted';
 
-/** Where a proposal came from. */
-export type ProposalKind = 'baseline' | 'pgtune' | 'bo' | 'revert';
+/**
+ * Where a proposal came from. `recheck` measures the baseline once more at the end of the session,
+ * next to the tuned iterations, so that a load which drifted during the session is not taken for a
+ * gain (docs/TUNING.md, "Load drift").
+ */
+export type ProposalKind = 'baseline' | 'pgtune' | 'bo' | 'revert' | 'recheck';
+
+/** Kinds that measure the baseline configuration (the first measurement, reverts, the recheck). */
+export const BASELINE_KINDS: readonly ProposalKind[] = ['baseline', 'revert', 'recheck'];
+
+export function measuresBaseline(kind: string | null | undefined): boolean {
+  return kind != null && (BASELINE_KINDS as readonly string[]).includes(kind);
+}
 
 export interface Measurement {
   /** Transactions per second over the iteration (docs/PROTOCOL.md §3.5). */

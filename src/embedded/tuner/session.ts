@@ -6,19 +6,30 @@
  * proposal; later iterations come from Bayesian optimisation. A guardrail (the agent's memory
  * signal, average query runtime above 2× the baseline, or TPS below 5 % of it: DBtune's documented
  * guardrails, docs/TUNING.md) marks the iteration infeasible and the very next proposal
- * is the baseline again. Every iteration, reverts included, counts against the session length,
- * because each one costs the same slice of the peak window.
+ * is the baseline again. The last iteration of a session of RECHECK_MIN_ITERATIONS or more measures
+ * the baseline once more (`recheck`), so the final decision compares each candidate with the
+ * baseline as it was around the candidate's own time, not with a first measurement taken under
+ * another load. Every iteration, reverts and the recheck included, counts against the session
+ * length, because each one costs the same slice of the peak window.
  *
  * Determinism: a proposal depends only on the options and the recorded history (the optimiser's
  * PRNG is derived from (seed, iteration)), so toJSON()/fromJSON() resumes with the same proposal.
  */
-import { objective as objectiveSpec, scoreGainPct } from './objectives.js';
+import { objective as objectiveSpec, scoreGainPct, type ObjectiveSpec } from './objectives.js';
 import { createBo, fitSurrogate } from './bo.js';
 import type { Config, KnobValue } from './knobs.js';
 import type { Observation } from './optimiser.js';
 import { pgtuneProposal, type Workload } from './pgtune.js';
 import { createRng } from './rng.js';
-import { compare, estimateNoise, GP_MIN_OBSERVATIONS, objectiveValue, score } from './session-final.js';
+import {
+  baselineReference,
+  compare,
+  estimateNoise,
+  GP_MIN_OBSERVATIONS,
+  objectiveValue,
+  score,
+  type BaselinePoint,
+} from './session-final.js';
 import type {
   FinalDecision,
   Guardrail,
@@ -30,6 +41,7 @@ import type {
   RecordInput,
   SessionState,
 } from './session-types.js';
+import { measuresBaseline } from './session-types.js';
 import { adaptToCurrent, buildSpace, type Space } from './space.js';
 
 export interface SessionOptions {
@@ -56,6 +68,12 @@ export const LATENCY_GUARDRAIL_RATIO = 2;
 export const THROUGHPUT_GUARDRAIL_RATIO = 0.05;
 
 const TUNING_KINDS: readonly ProposalKind[] = ['pgtune', 'bo'];
+
+/**
+ * Sessions this long or longer end with a recheck of the baseline. Shorter ones (a 3-iteration
+ * smoke run) would give up most of their tuned iterations for it.
+ */
+export const RECHECK_MIN_ITERATIONS = 5;
 
 export class TuningSession {
   readonly space: Space;
@@ -129,7 +147,8 @@ export class TuningSession {
 
   /** Best configuration if it beat the baseline by more than the noise, otherwise the baseline. */
   final(): FinalDecision {
-    const baselineScores = this.#baselineScores();
+    const baselinePoints = this.#baselinePoints();
+    const baselineScores = baselinePoints.map((p) => p.score);
     const keepBaseline = (reason: string, extra: Partial<FinalDecision> = {}): FinalDecision => ({
       source: 'baseline',
       config: { ...this.baseline },
@@ -161,7 +180,7 @@ export class TuningSession {
     }
     if (best === null)
       return keepBaseline('baseline: no tuned configuration was measured without a guardrail');
-    const c = compare(best.value, baselineScores, noise.sd);
+    const c = compare(best.value, baselineReference(baselinePoints, best.record.iteration), noise.sd);
     const improvement = Math.expm1(c.improvement);
     // In the objective's own direction and scale, as report.json and report.html show it.
     const spec = objectiveSpec(this.objective);
@@ -171,13 +190,14 @@ export class TuningSession {
       `${pct(improvement)} ${spec.label} at iteration ${best.record.iteration}; noise ` +
       `${(noise.sd * 100).toFixed(1)} % (${noise.source}), threshold ${pct(Math.expm1(c.threshold))}`;
     const figures = { improvement, noise: noise.sd, threshold: Math.expm1(c.threshold) };
-    if (!c.significant) return keepBaseline(`baseline: best is within noise (${summary})`, figures);
+    const drift = this.#drift(baselinePoints, spec);
+    if (!c.significant) return keepBaseline(`baseline: best is within noise (${summary}${drift})`, figures);
     return {
       source: 'best',
       config: { ...best.record.config },
       iteration: best.record.iteration,
       ...figures,
-      reason: `best: ${summary}`,
+      reason: `best: ${summary}${drift}`,
     };
   }
 
@@ -227,6 +247,13 @@ export class TuningSession {
           : `${last.guardrail ?? 'guardrail'} guardrail`;
       return make('revert', { ...this.baseline }, `revert: ${why} at iteration ${last.iteration}`);
     }
+    if (this.#recheckDue(iteration, last)) {
+      return make(
+        'recheck',
+        { ...this.baseline },
+        'recheck: measure the baseline again, so that a load which drifted during the session is not taken for a gain',
+      );
+    }
     if (!this.#history.some((r) => r.kind === 'pgtune')) {
       const config = this.space.repair({ ...this.baseline, ...pgtuneProposal(this.space, this.workload) });
       return make('pgtune', config, `pgtune: ${this.workload} rules of thumb for this machine`);
@@ -250,17 +277,42 @@ export class TuningSession {
     });
   }
 
-  #baselineScores(): number[] {
+  /** Every measurement of the baseline configuration, in iteration order. */
+  #baselinePoints(): BaselinePoint[] {
     return this.#history.flatMap((r) =>
-      (r.kind === 'baseline' || r.kind === 'revert') && r.outcome !== 'infeasible' && r.measurement
-        ? [score(r.measurement, this.objective)]
+      measuresBaseline(r.kind) && r.outcome !== 'infeasible' && r.measurement
+        ? [{ iteration: r.iteration, score: score(r.measurement, this.objective) }]
         : [],
+    );
+  }
+
+  /**
+   * The last iteration of a long enough session rechecks the baseline, unless the iteration before
+   * it already measured the baseline (a revert) or nothing tuned was measured to compare with it.
+   */
+  #recheckDue(iteration: number, last: IterationRecord | undefined): boolean {
+    if (this.iterations < RECHECK_MIN_ITERATIONS || iteration !== this.iterations - 1) return false;
+    if (last === undefined || measuresBaseline(last.kind)) return false;
+    return this.#history.some((r) => r.outcome === 'ok' && TUNING_KINDS.includes(r.kind));
+  }
+
+  /** "; baseline moved …" when the baseline was measured more than once (empty otherwise). */
+  #drift(points: readonly BaselinePoint[], spec: ObjectiveSpec): string {
+    const first = points[0];
+    const last = points.at(-1);
+    if (first === undefined || last === undefined || last === first) return '';
+    // Scores are ±log(value): the change of the objective's own value, signed.
+    const sign = spec.direction === 'higher' ? 1 : -1;
+    const moved = Math.expm1(sign * (last.score - first.score)) * 100;
+    return (
+      `; the baseline's ${spec.label} moved ${moved >= 0 ? '+' : ''}${moved.toFixed(1)} % ` +
+      `between iterations ${first.iteration} and ${last.iteration}`
     );
   }
 
   #performanceGuardrail(m: Measurement): Guardrail | null {
     const reference = this.#history.filter(
-      (r) => (r.kind === 'baseline' || r.kind === 'revert') && r.outcome !== 'infeasible' && r.measurement,
+      (r) => measuresBaseline(r.kind) && r.outcome !== 'infeasible' && r.measurement,
     );
     // Nothing completed: whatever the objective, the configuration stalled the workload.
     if (objectiveValue(m, this.objective) <= 0) return 'throughput';

@@ -208,7 +208,7 @@ describe('tuning session', () => {
     runAll(s, workload(s.space, 0.02, 0.3, 'work_mem'));
     expect(s.done).toBe(true);
     expect(s.next()).toBeNull();
-    expect(s.history.map((r) => r.kind)).toEqual(['baseline', 'pgtune', 'bo', 'bo', 'bo']);
+    expect(s.history.map((r) => r.kind)).toEqual(['baseline', 'pgtune', 'bo', 'bo', 'recheck']);
     expect(s.history.every((r) => !r.restart)).toBe(true);
   });
 });
