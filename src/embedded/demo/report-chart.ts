@@ -1,6 +1,6 @@
 /**
  * The objective per iteration as inline SVG (no script, no external resource): one `circle.pt` per
- * iteration at its measured value, the baseline (mean of the baseline and revert measurements) as a
+ * iteration at its measured value, the baseline (mean of the baseline, revert and recheck measurements) as a
  * dashed line, the best configuration ringed and labelled, guardrail hits in red with a cross.
  * An iteration with no measurement (a guardrail fired before it was measured) sits on the x axis.
  *

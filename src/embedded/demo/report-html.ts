@@ -85,7 +85,7 @@ function legend(): Markup {
     markup`<li><svg width="16" height="16" viewBox="0 0 16 16" aria-hidden="true"><circle class="sw ${classes}" cx="8" cy="8" r="5"/>${hit ? markup`<path class="hit-mark" d="M5,5L11,11M5,11L11,5"/>` : ''}</svg>${label}</li>`;
   return markup`<ul class="legend">
 ${swatch('tuned', 'tuned configuration')}
-${swatch('base', 'baseline, or revert (the baseline measured again)')}
+${swatch('base', 'baseline, revert or recheck (the baseline measured again)')}
 ${swatch('tuned best', 'best tuned configuration')}
 ${swatch('tuned hit', 'guardrail hit (hollow, on the axis, when not measured)', true)}
 <li><svg width="24" height="16" aria-hidden="true"><line class="baseline" x1="0" x2="24" y1="8" y2="8"/></svg>baseline mean</li>
@@ -215,7 +215,7 @@ ${chartSvg(r)}
 ${legend()}
 </section>
 <section id="comparison"><h2>Baseline vs best</h2>
-<p class="muted">Baseline: mean of the baseline measurement and every revert. Changes are as measured; the objective's is in its direction.</p>
+<p class="muted">Baseline: mean of the baseline measurement, every revert and the recheck. Changes are as measured; the objective's is in its direction.</p>
 ${comparison(r)}
 </section>
 ${knobSection(r)}

@@ -3,7 +3,7 @@
  * report (report.json).
  */
 import {
-  measuresBaseline,
+  measuredBaselines,
   objective,
   objectiveScore,
   type IterationRecord,
@@ -48,12 +48,13 @@ function mean(values: readonly number[]): number {
   return values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
 }
 
-/** Mean of the baseline measurement, every revert and the recheck (all measure the baseline configuration). */
+/**
+ * Mean of the baseline measurement, every revert and the recheck (all measure the baseline
+ * configuration).
+ */
 export function baselinePerformance(session: SessionState | null): ConfigPerformance | null {
   if (!session) return null;
-  const measured = completed(session).filter(
-    (r) => measuresBaseline(r.kind) && r.outcome !== 'infeasible' && r.measurement,
-  );
+  const measured = measuredBaselines(completed(session));
   if (measured.length === 0) return { config: { ...session.baseline }, tps: null, latency_ms: null };
   return {
     config: { ...session.baseline },

@@ -18,7 +18,7 @@ export {
   type SessionOptions,
 } from './session.js';
 export type * from './session-types.js';
-export { BASELINE_KINDS, measuresBaseline } from './session-types.js';
+export { BASELINE_KINDS, measuredBaselines, measuresBaseline } from './session-types.js';
 export {
   gainPct,
   scoreGainPct,

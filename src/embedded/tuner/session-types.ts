@@ -40,6 +40,11 @@ export function measuresBaseline(kind: string | null | undefined): boolean {
   return kind != null && (BASELINE_KINDS as readonly string[]).includes(kind);
 }
 
+/** The completed measurements of the baseline configuration, in iteration order (no guardrail hit). */
+export function measuredBaselines(history: readonly IterationRecord[]): IterationRecord[] {
+  return history.filter((r) => measuresBaseline(r.kind) && r.outcome !== 'infeasible' && r.measurement);
+}
+
 export interface Measurement {
   /** Transactions per second over the iteration (docs/PROTOCOL.md §3.5). */
   readonly tps: number;

@@ -41,7 +41,7 @@ import type {
   RecordInput,
   SessionState,
 } from './session-types.js';
-import { measuresBaseline } from './session-types.js';
+import { measuredBaselines, measuresBaseline } from './session-types.js';
 import { adaptToCurrent, buildSpace, type Space } from './space.js';
 
 export interface SessionOptions {
@@ -279,10 +279,8 @@ export class TuningSession {
 
   /** Every measurement of the baseline configuration, in iteration order. */
   #baselinePoints(): BaselinePoint[] {
-    return this.#history.flatMap((r) =>
-      measuresBaseline(r.kind) && r.outcome !== 'infeasible' && r.measurement
-        ? [{ iteration: r.iteration, score: score(r.measurement, this.objective) }]
-        : [],
+    return measuredBaselines(this.#history).flatMap((r) =>
+      r.measurement ? [{ iteration: r.iteration, score: score(r.measurement, this.objective) }] : [],
     );
   }
 
@@ -311,9 +309,7 @@ export class TuningSession {
   }
 
   #performanceGuardrail(m: Measurement): Guardrail | null {
-    const reference = this.#history.filter(
-      (r) => measuresBaseline(r.kind) && r.outcome !== 'infeasible' && r.measurement,
-    );
+    const reference = measuredBaselines(this.#history);
     // Nothing completed: whatever the objective, the configuration stalled the workload.
     if (objectiveValue(m, this.objective) <= 0) return 'throughput';
     if (reference.length === 0) return null;

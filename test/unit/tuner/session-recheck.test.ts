@@ -7,7 +7,6 @@ import type { Config } from '../../../src/embedded/tuner/knobs.js';
 import { createRng } from '../../../src/embedded/tuner/rng.js';
 import { RECHECK_MIN_ITERATIONS, TuningSession } from '../../../src/embedded/tuner/session.js';
 import { baselineReference } from '../../../src/embedded/tuner/session-final.js';
-
 import { buildSpace } from '../../../src/embedded/tuner/space.js';
 import { machine, PG_DEFAULTS } from './fixtures.js';
 
