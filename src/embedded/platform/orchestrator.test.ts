@@ -164,6 +164,28 @@ describe('orchestrator', () => {
     expect(h.agentTick()).toMatchObject({ work_mem: 4096, shared_buffers: 16384 });
   });
 
+  it('after stopRestore, a late active config or sample of the iteration leaves it rewound to applying', () => {
+    const h = new Harness();
+    h.start();
+    h.run(BASELINE_MS);
+    h.agentTick(); // iteration 1 applied: measuring
+    h.run(2_000);
+    expect(h.o.state.phase).toBe('measuring');
+    const restore = h.o.stopRestore();
+    expect(restore?.source).toBe('baseline');
+    expect(h.o.state.phase).toBe('applying');
+    expect(h.o.state.pending).toMatchObject({ iteration: 1, appliedAt: null, firstServedAt: null });
+    // In flight when the agent stopped: the active config still shows iteration 1, samples of it.
+    h.postActive();
+    h.run(20_000, 100, false);
+    h.o.guardrail({ level: 'critical', type: 'memory' });
+    expect(h.o.recommendation()).toEqual([]);
+    expect(h.o.state.phase).toBe('applying');
+    expect(h.o.state.pending).toMatchObject({ iteration: 1, appliedAt: null, firstServedAt: null });
+    expect(h.o.state.samples).toEqual([]);
+    expect(h.o.state.session?.history[1]?.measurement).toBeUndefined();
+  });
+
   it('counts a proposal as unappliable after an apply error or a timeout, never before it was served', () => {
     const h = new Harness(undefined, 30_000);
     h.start();

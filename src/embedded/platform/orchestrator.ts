@@ -55,6 +55,13 @@ export class Orchestrator {
   #activeAt = Number.NEGATIVE_INFINITY;
   #readyAt: number | null = null;
   #pgssSeen = false;
+  /**
+   * Set by stopRestore: the agent is stopping and restores the database behind the session's back.
+   * A request it sent before (an active config still showing the iteration, metrics of it) can
+   * arrive after the rewind; acting on it would confirm the rewound proposal and save the session
+   * as measuring a configuration the database no longer runs.
+   */
+  #stopping = false;
   readonly #tps = new TpsTracker();
   readonly #events: OrchestratorEvent[] = [];
 
@@ -80,16 +87,19 @@ export class Orchestrator {
   }
 
   heartbeat(body: unknown): void {
+    if (this.#stopping) return;
     this.state.facts = readHeartbeat(this.state.facts, body);
     this.#maybeStart();
   }
 
   systemInfo(body: unknown): void {
+    if (this.#stopping) return;
     this.state.facts = readSystemInfo(this.state.facts, body);
     this.#maybeStart();
   }
 
   activeConfig(body: unknown): void {
+    if (this.#stopping) return;
     const active = readActiveConfig(body);
     if (!active) return;
     this.#active = active;
@@ -100,6 +110,7 @@ export class Orchestrator {
   }
 
   catalog(name: string, body: unknown): void {
+    if (this.#stopping) return;
     const at = this.opts.now();
     if (name === 'database_transactions') this.#addSamples([this.#tps.read(body, at)]);
     else if (name === 'pg_stat_statements') {
@@ -109,11 +120,13 @@ export class Orchestrator {
   }
 
   metrics(body: unknown): void {
+    if (this.#stopping) return;
     this.#addSamples(samplesFromMetrics(body, this.opts.now()));
   }
 
   /** A memory signal abandons the configuration being measured at once (its warm-up included). */
   guardrail(body: unknown): void {
+    if (this.#stopping) return;
     const { pending, phase } = this.state;
     if (phase !== 'measuring' || pending?.target !== 'iteration') {
       this.opts.log.info({ phase }, 'embedded platform: guardrail outside a measured iteration ignored');
@@ -124,6 +137,7 @@ export class Orchestrator {
   }
 
   logEntry(body: unknown): void {
+    if (this.#stopping) return;
     const entry = readLogEntry(body);
     const pending = this.state.pending;
     if (!entry || !isApplyErrorType(entry.type) || !pending || pending.appliedAt !== null) return;
@@ -134,6 +148,7 @@ export class Orchestrator {
 
   /** The body of `GET configurations?status=recommended`. */
   recommendation(): unknown[] {
+    if (this.#stopping) return [];
     const pending = this.state.pending;
     const space = this.#space;
     if (!pending || !space || pending.appliedAt !== null) return [];
@@ -145,9 +160,11 @@ export class Orchestrator {
   /**
    * The agent is stopping (SIGTERM/SIGINT): what it must put back, and the pending iteration rewound
    * so a resumed session applies and measures it again instead of measuring the restored baseline
-   * under its number. Finished, failed-before-start and not-started sessions need nothing.
+   * under its number. Finished, failed-before-start and not-started sessions need nothing. From here
+   * on the orchestrator ignores the agent: the state it saves is the rewound one.
    */
   stopRestore(): { source: 'baseline' | 'best'; recommendation: unknown } | null {
+    this.#stopping = true;
     const session = this.#session;
     const space = this.#space;
     const pending = this.state.pending;
@@ -177,6 +194,7 @@ export class Orchestrator {
 
   /** Periodic checks: heartbeat grace, end of the measurement window, apply timeout. */
   tick(): void {
+    if (this.#stopping) return;
     this.#maybeStart();
     this.#checkWindow();
     const pending = this.state.pending;
