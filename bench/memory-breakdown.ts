@@ -12,12 +12,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { startAgent } from '../test/harness/agent-process.js';
+import { CLI, startAgent } from '../test/harness/agent-process.js';
 import { agentEnv, FakePlatform, requireBuiltCli } from './lib/agent.js';
 import { withBenchCluster } from './lib/cluster.js';
 import { sampleProcess } from './lib/proc.js';
 import { sleep } from './lib/stats.js';
 import { createSchema, runStatements } from './lib/workload.js';
+import { dependencyFloor } from './lib/dependency-floor.js';
 
 const MiB = 1024 * 1024;
 const tables = Number(process.argv[2] ?? 1000);
@@ -90,6 +91,20 @@ await withBenchCluster({ 'pg_stat_statements.max': Math.max(10_000, tables * 8) 
           .sort((a, b) => b[1] - a[1])
           .map(([p, n]) => `${p} ${n}`)
           .join(', ')}`,
+      );
+      // The floor: the direct dependencies this run loaded (zod is ESM, so the CommonJS list
+      // cannot show it; the configuration schema imports it on every path), imported by a bare node.
+      const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+      const direct = Object.keys(
+        (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { dependencies: object })
+          .dependencies,
+      );
+      const used = [...new Set(['zod', ...direct.filter((d) => packages.has(d))])].sort();
+      const floor = dependencyFloor(CLI, root, used);
+      const list = (r: number[]) => r.map((b) => mib(b)).join(', ');
+      console.log(`node alone, launcher flags: ${list(floor.alone.rss)} MiB RSS`);
+      console.log(
+        `node + ${used.join(', ')} imported, nothing of ours: ${list(floor.withPackages.rss)} MiB RSS`,
       );
     } finally {
       await agent.stop();

@@ -37,7 +37,7 @@ export function renderSideBySide(sizes: readonly SizeResult[]): string {
     '### Installed agent vs exporter: time inside PostgreSQL per 2 minutes',
     '',
     "Issue 19's reference database: pgbench scale 10 plus the N benchmark tables, measured before the " +
-      'synthetic statement set runs (pg_stat_statements holds only what pgbench, the agent and the exporter run; ' +
+      'synthetic statement set runs (pg_stat_statements is reset after the set-up, so it holds only what pgbench, the agent and the exporter run; ' +
       'the per-collector tables below show what the pg_stat_statements collector costs at M statements). ' +
       'The built CLI (`--local`, default intervals, fake platform, started through its launcher line as the ' +
       'installed bin is) and the exporter scraped every 15 s run at the same time on the same database, under ' +
@@ -57,8 +57,8 @@ export function renderSideBySide(sizes: readonly SizeResult[]): string {
   }
   out.push(
     '',
-    '| tables / statements | agent VmRSS MiB, median (min–max) | agent VmHWM MiB | scrapes | agent requests | load average at start → end |',
-    '|---|---:|---:|---:|---:|---|',
+    '| tables / statements | agent VmRSS MiB, median (min–max) | agent VmHWM MiB | scrapes | agent requests | pg_stat_statements entries at the end | load average at start → end |',
+    '|---|---:|---:|---:|---:|---:|---|',
   );
   for (const s of measured) {
     const b = s.sideBySide!;
@@ -69,7 +69,7 @@ export function renderSideBySide(sizes: readonly SizeResult[]): string {
       max: b.agentRss.max / MB,
     };
     out.push(
-      `| ${label(s)} | ${fmtRange(rss, 1)} | ${fmt(b.agentPeakHwm / MB, 1)} | ${b.scrapes} | ${b.agentRequests} | ${b.loadavg.start} → ${b.loadavg.end} |`,
+      `| ${label(s)} | ${fmtRange(rss, 1)} | ${fmt(b.agentPeakHwm / MB, 1)} | ${b.scrapes} | ${b.agentRequests} | ${b.pgssEntries === undefined ? 'not recorded' : b.pgssEntries.toLocaleString('en-US')} | ${b.loadavg.start} → ${b.loadavg.end} |`,
     );
   }
   for (const s of measured.filter((m) => m.tps)) {

@@ -49,6 +49,8 @@ export interface SideBySide {
   agentPeakHwm: number;
   scrapes: number;
   agentRequests: number;
+  /** pg_stat_statements entries at the end (every role): what the agent's 5 s read walks. */
+  pgssEntries: number;
   loadavg: { start: string; end: string };
 }
 
@@ -124,6 +126,7 @@ export async function sideBySide(
       log(`side by side: bootstrap window done; steady window ${steadySeconds} s`);
       await sleep(steadySeconds * 1000);
       const s2 = await snapshot(admin);
+      const { rows } = await admin.query<{ n: string }>('SELECT count(*)::text AS n FROM pg_stat_statements');
       const samples = sampler.stop().filter((x) => x.t >= 5);
       if (agent.child.exitCode !== null) throw new Error(`agent exited: ${agent.stderr().slice(-1000)}`);
       return {
@@ -133,6 +136,7 @@ export async function sideBySide(
         agentPeakHwm: Math.max(...samples.map((x) => x.hwm)),
         scrapes,
         agentRequests: fake.requests().length,
+        pgssEntries: Number(rows[0]?.n),
         loadavg: { start, end: loadavg() },
       };
     });

@@ -4,7 +4,8 @@
  * SIGHUP reloads the configuration: an invalid one is logged and the running one kept; a changed
  * one restarts the agent session in-process (src/cli/session.ts); if the new session cannot
  * start, the previous configuration is started again. The service endpoints (`health.listen`),
- * the metrics registry and pending approvals live for the whole process.
+ * the metrics registry (loaded when the endpoints first open) and pending approvals live for the
+ * whole process.
  *
  * Shutdown: stop scheduling, let an in-flight apply finish or roll back (bounded), flush the raw
  * logs, close the pools, exit 0 — all within 10 s. With the embedded platform, a stop mid-session
@@ -19,7 +20,7 @@ import type { LoadResult } from '../../config/index.js';
 import { errorMessage } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { RawLogForwarder } from '../../platform/raw-logs.js';
-import { AgentMetrics } from '../../service/metrics.js';
+import { MetricsRecorder } from '../../service/metrics-recorder.js';
 import { Readiness } from '../../service/readiness.js';
 import { startService, type Service } from '../../service/server.js';
 import { EXIT_OK, EXIT_RUNTIME } from '../exit-codes.js';
@@ -41,15 +42,14 @@ export async function runCommand(g: GlobalOptions, io: Io): Promise<number> {
   // An adapter that is not built, or a configuration it refuses, is a usage error before anything starts.
   await resolveAdapter(g, io, first.loaded, first.config);
   const signals = processSignals();
-  const metrics = new AgentMetrics(AGENT_VERSION);
   const readiness = new Readiness();
   const queue = new ApprovalQueue({ expiryMs: first.config.approval.expiry_minutes * 60_000 });
-  const approval = new ApprovalFlow({ queue, log, count: (o) => metrics.apply(o) });
-  metrics.bind({
+  const metrics = new MetricsRecorder(AGENT_VERSION, {
     gateOpen: () => readiness.gateOpen(),
     ready: () => readiness.report().ready,
     pendingProposals: () => queue.pendingCount(),
   });
+  const approval = new ApprovalFlow({ queue, log, count: (o) => metrics.apply(o) });
   let current: LoadResult = first.loaded;
   const startTime = new Date();
   const format = g.logFormat ?? (process.stdout.isTTY ? 'pretty' : 'json');
@@ -83,7 +83,7 @@ export async function runCommand(g: GlobalOptions, io: Io): Promise<number> {
     if (listen !== '') {
       service = await startService({
         listen,
-        metrics,
+        metrics: await metrics.open(),
         readiness: () => readiness.report(),
         approval: approvalApi,
         log,
