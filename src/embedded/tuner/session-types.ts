@@ -13,8 +13,17 @@ export type Objective = string;
  * Why a configuration was abandoned: the agent's memory signal, DBtune's performance guardrails, or
  * `apply_failed`: the configuration could not be applied (the agent reported an apply error or never
  * showed it). States saved before `apply_failed` existed recorded such iterations as `throughput`.
+ *
+ * `tps_floor` is the objective's throughput floor (objectives.ts `tpsFloor`), not a safety
+ * guardrail: the configuration may not be kept and the search treats it as infeasible, but it is
+ * not reverted at once. States saved before `tps_floor` existed recorded it as `throughput`.
  */
-export type Guardrail = 'memory' | 'latency' | 'throughput' | 'apply_failed';
+export type Guardrail = 'memory' | 'latency' | 'throughput' | 'apply_failed' | 'tps_floor';
+
+/** Guardrails after which the next iteration goes back to the baseline at once. */
+export function revertsAtOnce(guardrail: Guardrail | undefined): boolean {
+  return guardrail !== 'tps_floor';
+}
 
 /**
  * Outcome of one iteration:

@@ -213,19 +213,41 @@ describe('tuning session', () => {
   });
 });
 
-describe('the latency objective holds TPS as a guardrail', () => {
-  it('a configuration losing more than 5 % TPS is infeasible however much faster its queries are', () => {
+describe('the latency objective holds TPS as a floor', () => {
+  it('a configuration losing more than 5 % TPS is infeasible however much faster its queries are, and is never kept', () => {
     const s = session('latency', 6);
     s.next();
     s.record(0, { tps: 1000, latencyMs: 10 });
     s.next();
     expect(s.record(1, { tps: 940, latencyMs: 5 })).toMatchObject({
       outcome: 'infeasible',
-      guardrail: 'throughput',
+      guardrail: 'tps_floor',
     });
+    // Under the floor is not unsafe: the search goes on instead of spending an iteration on a revert.
+    expect(s.next()?.kind).toBe('bo');
+    expect(s.record(2, { tps: 990, latencyMs: 9.9 })).toMatchObject({ outcome: 'ok' });
     s.next();
-    s.record(2, { tps: 1000, latencyMs: 10 }); // the revert
+    expect(s.record(3, { tps: 960, latencyMs: 9.8 })).toMatchObject({ outcome: 'ok' });
     s.next();
-    expect(s.record(3, { tps: 960, latencyMs: 5 })).toMatchObject({ outcome: 'ok' });
+    s.record(4, { tps: 930, latencyMs: 2 });
+    expect(s.history[4]).toMatchObject({ outcome: 'infeasible', guardrail: 'tps_floor' });
+    expect(s.next()?.kind).toBe('recheck');
+    s.record(5, { tps: 1000, latencyMs: 10 });
+    // Iterations 1 and 4 halved and quartered the runtime, but lost throughput: neither is kept.
+    expect(s.final().iteration).not.toBe(1);
+    expect(s.final().iteration).not.toBe(4);
+  });
+
+  it("DBtune's guardrails still revert at once", () => {
+    const s = session('latency', 6);
+    s.next();
+    s.record(0, { tps: 1000, latencyMs: 10 });
+    s.next();
+    expect(s.record(1, { tps: 1000, latencyMs: 25 })).toMatchObject({ guardrail: 'latency' });
+    expect(s.next()?.kind).toBe('revert');
+    s.record(2, { tps: 1000, latencyMs: 10 });
+    s.next();
+    expect(s.record(3, { tps: 40, latencyMs: 10 })).toMatchObject({ guardrail: 'throughput' });
+    expect(s.next()?.kind).toBe('revert');
   });
 });
