@@ -18,7 +18,7 @@ import { withBenchCluster } from './lib/cluster.js';
 import { sampleProcess } from './lib/proc.js';
 import { sleep } from './lib/stats.js';
 import { createSchema, runStatements } from './lib/workload.js';
-import { dependencyFloor } from './lib/dependency-floor.js';
+import { dependencyFloor, floorLines } from './lib/dependency-floor.js';
 
 const MiB = 1024 * 1024;
 const tables = Number(process.argv[2] ?? 1000);
@@ -100,12 +100,7 @@ await withBenchCluster({ 'pg_stat_statements.max': Math.max(10_000, tables * 8) 
           .dependencies,
       );
       const used = [...new Set(['zod', ...direct.filter((d) => packages.has(d))])].sort();
-      const floor = dependencyFloor(CLI, root, used);
-      const list = (r: number[]) => r.map((b) => mib(b)).join(', ');
-      console.log(`node alone, launcher flags: ${list(floor.alone.rss)} MiB RSS`);
-      console.log(
-        `node + ${used.join(', ')} imported, nothing of ours: ${list(floor.withPackages.rss)} MiB RSS`,
-      );
+      for (const line of floorLines(dependencyFloor(CLI, root, used))) console.log(line);
     } finally {
       await agent.stop();
     }

@@ -31,7 +31,8 @@ const rec: IterationReport = {
 describe('progress text', () => {
   it('best so far with its gain over the baseline, in the objective direction', () => {
     expect(bestText(status())).toBe('best 1234 tps / 0.75 ms (+23.4%, it. 1)');
-    expect(bestText(status({ objective: 'latency' }))).toBe('best 1234 tps / 0.75 ms (+16.7%, it. 1)');
+    expect(bestText(status({ objective: 'latency' }))).toBe('best 0.75 ms / 1234 tps (+16.7%, it. 1)');
+    expect(bestText(status({ objective: 'latency', best: null }))).toBe('baseline 0.90 ms');
     expect(bestText(status({ best: null }))).toBe('baseline 1000 tps');
     expect(bestText(status({ best: null, baseline: null }))).toBe('best –');
   });
@@ -49,7 +50,7 @@ describe('progress text', () => {
 
   it('one line per iteration: k/N, measurement, outcome, restart, best', () => {
     expect(iterationLine(rec, status())).toBe(
-      '[3/6] iteration 2 (bo): 988 tps, 1.23 ms, ok, restarted · best 1234 tps / 0.75 ms (+23.4%, it. 1)',
+      '[3/6] iteration 2 (bo): 988 tps / 1.23 ms, ok, restarted · best 1234 tps / 0.75 ms (+23.4%, it. 1)',
     );
     expect(
       iterationLine({ ...rec, measurement: null, outcome: 'infeasible', restart: false }, status()),

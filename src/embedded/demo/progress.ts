@@ -29,13 +29,29 @@ function bestGainPct(id: Objective, status: SessionStatus): number | null {
   return gainPct(spec, spec.value(baseline), spec.value(best));
 }
 
-/** `best 1520 tps / 5.21 ms (+12.3%, it. 4)`, or `best –` before any tuned iteration. */
+/** `1520 tps / 5.21 ms`, the objective's own metric first. */
+function measured(id: Objective, m: { tps: number; latencyMs: number }): string {
+  const tps = `${fmtTps(m.tps)} tps`;
+  const ms = `${fmtMs(m.latencyMs)} ms`;
+  return objective(id).metric === 'latency' ? `${ms} / ${tps}` : `${tps} / ${ms}`;
+}
+
+/**
+ * `best 1520 tps / 5.21 ms (+12.3%, it. 4)` (a runtime objective leads with the runtime), the
+ * baseline's value in the objective's metric before any tuned iteration, or `best –` before that.
+ */
 export function bestText(status: SessionStatus): string {
-  if (!status.best) return status.baseline ? `baseline ${fmtTps(status.baseline.tps)} tps` : 'best –';
+  if (!status.best) {
+    if (!status.baseline) return 'best –';
+    const latency = objective(status.objective).metric === 'latency';
+    return latency
+      ? `baseline ${fmtMs(status.baseline.latencyMs)} ms`
+      : `baseline ${fmtTps(status.baseline.tps)} tps`;
+  }
   const gain = bestGainPct(status.objective, status);
   const g =
     gain === null ? '' : ` (${gain >= 0 ? '+' : ''}${gain.toFixed(1)}%, it. ${status.best.iteration})`;
-  return `best ${fmtTps(status.best.tps)} tps / ${fmtMs(status.best.latencyMs)} ms${g}`;
+  return `best ${measured(status.objective, status.best)}${g}`;
 }
 
 export function phaseText(status: SessionStatus): string {
@@ -58,9 +74,9 @@ export function phaseText(status: SessionStatus): string {
 /** One line per finished iteration (plain mode, and above the bar on a terminal). */
 export function iterationLine(rec: IterationReport, status: SessionStatus): string {
   const m = rec.measurement;
-  const measured = m ? `${fmtTps(m.tps)} tps, ${fmtMs(m.latency_ms)} ms` : 'no measurement';
+  const value = m ? measured(status.objective, { tps: m.tps, latencyMs: m.latency_ms }) : 'no measurement';
   const done = status.iteration === null ? status.iterations : Math.min(status.iterations, rec.iteration + 1);
-  return `[${done}/${status.iterations}] iteration ${rec.iteration} (${rec.kind}): ${measured}, ${rec.outcome}${rec.restart ? ', restarted' : ''} · ${bestText(status)}`;
+  return `[${done}/${status.iterations}] iteration ${rec.iteration} (${rec.kind}): ${value}, ${rec.outcome}${rec.restart ? ', restarted' : ''} · ${bestText(status)}`;
 }
 
 export function barPayload(status: SessionStatus, live: LiveRate | null): Record<string, string> {
