@@ -7,9 +7,9 @@
  *   `database_transactions` catalog and the metrics' commit counters, `latency` from
  *   pg_stat_statements (total execution time over calls, i.e. the average query runtime weighted by
  *   calls: https://www.postgresql.org/docs/current/pgstatstatements.html).
- * - `tpsFloor`: a throughput guardrail relative to the baseline's TPS. DBtune's users tune
+ * - `tpsFloor`: a throughput floor relative to the baseline's TPS. DBtune's users tune
  *   reporting-heavy databases for average query runtime but will not trade away throughput for it:
- *   a configuration that loses more than 5 % TPS is infeasible, so it can never be kept.
+ *   a configuration that loses more than 5 % TPS is never kept (session.ts, `final`).
  */
 import type { Measurement } from './session-types.js';
 

@@ -14,16 +14,11 @@ export type Objective = string;
  * `apply_failed`: the configuration could not be applied (the agent reported an apply error or never
  * showed it). States saved before `apply_failed` existed recorded such iterations as `throughput`.
  *
- * `tps_floor` is the objective's throughput floor (objectives.ts `tpsFloor`), not a safety
- * guardrail: the configuration may not be kept and the search treats it as infeasible, but it is
- * not reverted at once. States saved before `tps_floor` existed recorded it as `throughput`.
+ * The objective's throughput floor (objectives.ts `tpsFloor`) is not one of them: it decides what
+ * may be kept at the end (session.ts `final`). States saved before that recorded an iteration
+ * under the floor as infeasible with `throughput`.
  */
-export type Guardrail = 'memory' | 'latency' | 'throughput' | 'apply_failed' | 'tps_floor';
-
-/** Guardrails after which the next iteration goes back to the baseline at once. */
-export function revertsAtOnce(guardrail: Guardrail | undefined): boolean {
-  return guardrail !== 'tps_floor';
-}
+export type Guardrail = 'memory' | 'latency' | 'throughput' | 'apply_failed';
 
 /**
  * Outcome of one iteration:
