@@ -368,7 +368,7 @@ export class TuningSession {
       return 'latency';
     }
     if (tps > 0 && m.tps < THROUGHPUT_GUARDRAIL_RATIO * tps) return 'throughput';
-    // The objective's throughput floor is not checked here but in final(): see #underTpsFloor.
+    // The objective's throughput floor is not checked here but in final(): see #tpsLoss.
     return null;
   }
 }
