@@ -4,8 +4,8 @@
  * deterministic mixed workload instead of a database: average query runtime falls with `jit = off`,
  * a larger `work_mem` and a lower `random_page_cost`; TPS follows runtime loosely; every measurement
  * carries ~2 % noise and six 5-second samples. Two guardrail hits are injected the way the platform
- * records them: the agent's memory signal before a measurement (no value), and a throughput drop
- * below the objective's TPS floor (measured).
+ * records them: the agent's memory signal before a measurement (no value), and a throughput
+ * collapse below DBtune's throughput guardrail, 5 % of the baseline's TPS (measured).
  *
  * For report tests that need a realistic session without spending minutes of wall time on one.
  */
@@ -26,7 +26,7 @@ export interface TunedSessionOptions {
   readonly seed?: number;
   /** Iteration at which the agent reports memory pressure (recorded with no measurement). */
   readonly memoryHitAt?: number;
-  /** Iteration whose TPS collapses to 40 % (a throughput guardrail hit with a measurement). */
+  /** Iteration whose TPS collapses to 4 % (a throughput guardrail hit with a measurement). */
   readonly throughputHitAt?: number;
   /** Scale of the knobs' effect on the workload: 1 as described above, 0 for none (noise only). */
   readonly effect?: number;
@@ -81,7 +81,7 @@ export function tunedSessionState(opts: TunedSessionOptions = {}): PersistedStat
       continue;
     }
     const r = response(proposal.config, opts.effect ?? 1);
-    const collapse = proposal.iteration === throughputHitAt && proposal.kind === 'bo' ? 0.4 : 1;
+    const collapse = proposal.iteration === throughputHitAt && proposal.kind === 'bo' ? 0.04 : 1;
     const latencyMs = r.latencyMs * Math.exp(0.02 * rng.normal());
     const tps = r.tps * collapse * Math.exp(0.02 * rng.normal());
     const level = metric === 'latency' ? latencyMs : tps;
