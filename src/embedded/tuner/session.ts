@@ -170,6 +170,7 @@ export class TuningSession {
     let best: { record: IterationRecord; value: number } | null = null;
     // The best by the objective among those under the throughput floor, named in the reason.
     let floored: { record: IterationRecord; value: number; lost: number } | null = null;
+    const tpsPoints = this.#baselinePoints((m) => Math.log(m.tps)).filter((p) => Number.isFinite(p.score));
     for (const record of candidates) {
       if (record.measurement === undefined) continue;
       // A lucky single measurement is the usual winner of 30 noisy ones; when the GP is trusted,
@@ -178,7 +179,7 @@ export class TuningSession {
       const value = model
         ? Math.min(measured, model.predict(this.space.toNormalised(record.config)).mean)
         : measured;
-      const lost = this.#tpsLoss(record);
+      const lost = this.#tpsLoss(record, tpsPoints);
       if (lost !== null) {
         if (floored === null || value > floored.value) floored = { record, value, lost };
         continue;
@@ -225,20 +226,14 @@ export class TuningSession {
    * not as an in-session guardrail: a guardrail would revert at once and tell the search the
    * point is infeasible, and in the mixed tuner-quality runs of 2026-12-04 the baseline's own TPS
    * moved 258–279 between its measurements, so a 5 % floor checked window by window marked 4 and
-   * then 8 of 20 iterations infeasible on noise (docs/TUNING.md). Returns the fraction of TPS
-   * lost when under the floor, else null.
+   * then 8 of 20 iterations infeasible on noise (docs/TUNING.md). `baselineTps`: the baseline's
+   * measurements scored as log TPS. Returns the fraction of TPS lost when under the floor, else null.
    */
-  #tpsLoss(record: IterationRecord): number | null {
+  #tpsLoss(record: IterationRecord, baselineTps: readonly BaselinePoint[]): number | null {
     const floor = objectiveSpec(this.objective).tpsFloor;
     const m = record.measurement;
-    if (floor === undefined || m === undefined) return null;
-    const points = measuredBaselines(this.#history).flatMap((r) =>
-      r.measurement && r.measurement.tps > 0
-        ? [{ iteration: r.iteration, score: Math.log(r.measurement.tps) }]
-        : [],
-    );
-    if (points.length === 0) return null;
-    const reference = Math.exp(baselineReference(points, record.iteration).score);
+    if (floor === undefined || m === undefined || baselineTps.length === 0) return null;
+    const reference = Math.exp(baselineReference(baselineTps, record.iteration).score);
     return m.tps < floor * reference ? 1 - m.tps / reference : null;
   }
 
@@ -318,10 +313,10 @@ export class TuningSession {
     });
   }
 
-  /** Every measurement of the baseline configuration, in iteration order. */
-  #baselinePoints(): BaselinePoint[] {
+  /** Every measurement of the baseline configuration, in iteration order, scored by `of` (default: the objective). */
+  #baselinePoints(of: (m: Measurement) => number = (m) => score(m, this.objective)): BaselinePoint[] {
     return measuredBaselines(this.#history).flatMap((r) =>
-      r.measurement ? [{ iteration: r.iteration, score: score(r.measurement, this.objective) }] : [],
+      r.measurement ? [{ iteration: r.iteration, score: of(r.measurement) }] : [],
     );
   }
 
