@@ -49,8 +49,11 @@ export interface SideBySide {
   agentPeakHwm: number;
   scrapes: number;
   agentRequests: number;
-  /** pg_stat_statements entries at the end (every role): what the agent's 5 s read walks. */
-  pgssEntries: number;
+  /**
+   * pg_stat_statements entries at the end (every role): what the agent's 5 s read walks. Absent in
+   * results recorded before 2026-12-04.
+   */
+  pgssEntries?: number;
   loadavg: { start: string; end: string };
 }
 
