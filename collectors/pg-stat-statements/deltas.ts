@@ -6,7 +6,7 @@
  * rows kept by `diff_limit`.
  */
 import type { Aggregated } from './aggregate.js';
-import { rowKey, subInt8, type Int8, type PgssRow } from './row.js';
+import { subInt8, type Int8, type PgssRow } from './row.js';
 
 export interface PgssDelta {
   userid: number;
@@ -17,21 +17,16 @@ export interface PgssDelta {
 }
 
 /**
- * What the next tick diffs against: per key only the two counters a delta needs. Keeping the whole
- * previous snapshot (40 fields and the query text per entry) doubled the collector's heap at 5,000
- * entries for nothing.
+ * What the next tick diffs against: the previous tick's merged rows by key. The two-phase reader
+ * (read.ts) hands back the same row object for a key whose calls did not move, so this holds no
+ * copy of those rows; only keys that moved keep their previous row alive until the next tick.
+ * A key whose previous row lacks `calls` or execution time counts from 0, like a new key.
  */
-export type Baseline = ReadonlyMap<string, { calls: Int8; exec: number }>;
+export type Baseline = ReadonlyMap<string, PgssRow>;
 
-/** The baseline of a tick's merged rows: keys without `calls` or execution time have no deltas. */
+/** The baseline of a tick's merged rows. */
 export function baselineOf(keyed: ReadonlyMap<string, PgssRow>): Baseline {
-  const out = new Map<string, { calls: Int8; exec: number }>();
-  for (const [key, row] of keyed) {
-    const calls = row.counters.calls;
-    const exec = row.times.total_exec_time;
-    if (calls !== null && exec !== null) out.set(key, { calls, exec });
-  }
-  return out;
+  return keyed;
 }
 
 export interface Ranked {
@@ -47,34 +42,37 @@ export interface Ranked {
 /** `prev` null means first tick (or just after an extension version change): no deltas. */
 export function rankAndDiff(prev: Baseline | null, cur: Aggregated, diffLimit: number): Ranked {
   const deltaByKey = new Map<string, PgssDelta>();
+  // Rows with a delta, in input order; every other row ranks after them (rate 0), in input order.
+  const moved: { r: PgssRow; d: PgssDelta; rate: number }[] = [];
   let sumExec = 0;
   let sumCalls = 0;
   if (prev) {
     for (const [key, row] of cur.keyed) {
-      const d = deltaOf(prev.get(key), row);
+      const before = prev.get(key);
+      if (before === row) continue; // the reader's unchanged row: no delta
+      const d = deltaOf(before, row);
       if (!d) continue;
       deltaByKey.set(key, d);
+      moved.push({ r: row, d, rate: d.total_exec_time / Number(d.calls) });
       sumExec += d.total_exec_time;
       sumCalls += Number(d.calls);
     }
   }
-  const all = [...cur.keyed.values(), ...cur.unkeyed];
-  const rate = (r: PgssRow): number => {
-    const k = rowKey(r);
-    const d = k === null ? undefined : deltaByKey.get(k);
-    return d ? d.total_exec_time / Number(d.calls) : 0;
-  };
-  // Array.prototype.sort is stable (ES2019), so rows without a delta keep their input order.
-  const ranked = all
-    .map((r) => ({ r, rate: rate(r) }))
-    .sort((a, b) => b.rate - a.rate)
-    .map((x) => x.r);
-  const rows = diffLimit > 0 ? ranked.slice(0, diffLimit) : ranked;
-  const deltas: PgssDelta[] = [];
-  for (const r of rows) {
-    const k = rowKey(r);
-    const d = k === null ? undefined : deltaByKey.get(k);
-    if (d) deltas.push(d);
+  // Array.prototype.sort is stable (ES2019): equal rates keep their input order.
+  moved.sort((a, b) => b.rate - a.rate);
+  const cap = diffLimit > 0 ? diffLimit : Infinity;
+  const kept = moved.slice(0, cap);
+  const rows = kept.map((m) => m.r);
+  const deltas = kept.map((m) => m.d);
+  if (rows.length < cap) {
+    for (const [key, row] of cur.keyed) {
+      if (rows.length >= cap) break;
+      if (!deltaByKey.has(key)) rows.push(row);
+    }
+    for (const row of cur.unkeyed) {
+      if (rows.length >= cap) break;
+      rows.push(row);
+    }
   }
   return {
     rows,
@@ -84,14 +82,17 @@ export function rankAndDiff(prev: Baseline | null, cur: Aggregated, diffLimit: n
   };
 }
 
-function deltaOf(prev: { calls: Int8; exec: number } | undefined, cur: PgssRow): PgssDelta | null {
+function deltaOf(prev: PgssRow | undefined, cur: PgssRow): PgssDelta | null {
   const calls = cur.counters.calls;
   const exec = cur.times.total_exec_time;
   if (calls === null || exec === null || cur.queryid === null || cur.userid === null || cur.dbid === null) {
     return null;
   }
-  const callsDiff = subInt8(calls, prev?.calls ?? 0);
-  const execDiff = exec - (prev?.exec ?? 0);
+  const prevCalls = prev?.counters.calls ?? null;
+  const prevExec = prev?.times.total_exec_time ?? null;
+  const counted = prevCalls !== null && prevExec !== null;
+  const callsDiff = subInt8(calls, counted ? prevCalls : 0);
+  const execDiff = exec - (counted ? prevExec : 0);
   if (!(callsDiff > 0) || !(execDiff > 0)) return null;
   return {
     userid: cur.userid,

@@ -8,7 +8,6 @@
  */
 import { z } from 'zod';
 import type { CollectorDefinition, CollectorInstance } from '../types.js';
-import { aggregate } from './aggregate.js';
 import { goTimeJson } from '../../src/pg/types.js';
 import { baselineOf, rankAndDiff, type Baseline } from './deltas.js';
 import { buildPayload } from './payload.js';
@@ -65,7 +64,7 @@ export function createPgStatStatements(
         );
         previous = null;
       }
-      const merged = aggregate(await reader.read(ctx.db));
+      const merged = await reader.read(ctx.db);
       const ranked = rankAndDiff(previous, merged, options.diff_limit);
       previous = baselineOf(merged.keyed);
       return buildPayload(goTimeJson(now), ranked);

@@ -14,13 +14,21 @@
  *   driver rows of the whole view at once.
  */
 import type { Db } from '../../src/pg/pool.js';
+import { aggregate, mergeGroup, type Aggregated } from './aggregate.js';
 import type { PgssQueries } from './query.js';
 import { fromDriverRow, rowKey, toInt8, type PgssRow } from './row.js';
 
 export type ReadStrategy = 'full' | 'two-phase';
 
+/**
+ * A reader returns the tick's rows already merged by key (aggregate.ts). The two-phase reader
+ * keeps each key's merged row between ticks and hands back the same object while the key's call
+ * count stands still, so a tick costs work only for the keys that moved: at 50,000 entries,
+ * re-merging and re-copying every row each tick was most of the collector's time
+ * (docs/PERFORMANCE.md, collection).
+ */
 export interface PgssReader {
-  read(db: Db): Promise<PgssRow[]>;
+  read(db: Db): Promise<Aggregated>;
 }
 
 /** `refillPage`: keys per round trip when the two-phase cache is refilled (tests use small pages). */
@@ -35,7 +43,7 @@ function fullReader(q: PgssQueries): PgssReader {
   return {
     async read(db) {
       const { rows } = await db.query(q.full);
-      return rows.map(fromDriverRow);
+      return aggregate(rows.map(fromDriverRow));
     },
   };
 }
@@ -44,16 +52,24 @@ interface Seen {
   queryid: string;
   userid: number;
   dbid: number;
-  calls: bigint;
+  /**
+   * The key's call count as decimal text (the sum when the key has a top-level and a nested
+   * entry). Compared as text each tick; parsed only for the keys whose text changed.
+   */
+  calls: string;
+  /** The key's cache entry during a read (set by the read, replaced when the key is re-read). */
+  cached?: Cached | undefined;
 }
 
 interface Cached {
-  calls: bigint;
+  /** Call count (decimal text) of the rows `merged` was built from. */
+  calls: string;
   /** Filtered out by the text filter (agent or utility statement). */
   excluded: boolean;
   query: string | null;
   query_len: number | null;
-  rows: PgssRow[];
+  /** The key's rows merged (aggregate.ts), with its query text; null until counters are read. */
+  merged: PgssRow | null;
 }
 
 function keyArrays(keys: readonly string[], seen: ReadonlyMap<string, Seen>): [string[], number[], number[]] {
@@ -70,6 +86,14 @@ function keyArrays(keys: readonly string[], seen: ReadonlyMap<string, Seen>): [s
   return [ids, users, dbs];
 }
 
+/** Decimal text of an int8 as the driver hands it over (text, or a number/bigint in tests). */
+function callsText(v: unknown): string {
+  const n = toInt8(v);
+  return n === null ? '0' : String(n);
+}
+
+const addCalls = (a: string, b: string): string => String(BigInt(a) + BigInt(b));
+
 async function readKeys(db: Db, q: PgssQueries): Promise<Map<string, Seen>> {
   const { rows } = await db.query(q.keys);
   const seen = new Map<string, Seen>();
@@ -78,9 +102,9 @@ async function readKeys(db: Db, q: PgssQueries): Promise<Map<string, Seen>> {
     const userid = Number(r.userid);
     const dbid = Number(r.dbid);
     const key = `${r.queryid}_${userid}_${dbid}`;
-    const calls = BigInt(toInt8(r.calls) ?? 0);
+    const calls = typeof r.calls === 'string' ? r.calls : callsText(r.calls);
     const s = seen.get(key);
-    if (s) s.calls += calls;
+    if (s) s.calls = addCalls(s.calls, calls);
     else seen.set(key, { queryid: r.queryid, userid, dbid, calls });
   }
   return seen;
@@ -91,27 +115,35 @@ function twoPhaseReader(q: PgssQueries, refillPage: number): PgssReader {
   return {
     async read(db) {
       const seen = await readKeys(db, q);
-      for (const key of cache.keys()) if (!seen.has(key)) cache.delete(key);
-
       const fresh: string[] = [];
       const moved: string[] = [];
+      let known = 0;
       for (const [key, s] of seen) {
         const c = cache.get(key);
-        if (!c || s.calls < c.calls) fresh.push(key);
+        s.cached = c;
+        if (!c) {
+          fresh.push(key);
+          continue;
+        }
+        known += 1;
+        if (c.calls === s.calls) continue;
+        if (BigInt(s.calls) < BigInt(c.calls)) fresh.push(key);
         else if (c.excluded) c.calls = s.calls;
-        else if (c.calls !== s.calls) moved.push(key);
+        else moved.push(key);
       }
+      // Entries evicted or reset since the last tick.
+      if (known < cache.size) for (const key of cache.keys()) if (!seen.has(key)) cache.delete(key);
       if ((fresh.length + moved.length) * 2 > seen.size) {
         await refill(db, q, seen, cache, refillPage);
       } else {
         await fetchByKeys(db, q, seen, cache, fresh, moved);
       }
-      const out: PgssRow[] = [];
-      for (const key of seen.keys()) {
-        const c = cache.get(key);
-        if (c) out.push(...c.rows);
+      const keyed = new Map<string, PgssRow>();
+      for (const [key, s] of seen) {
+        const merged = s.cached?.merged;
+        if (merged) keyed.set(key, merged);
       }
-      return out;
+      return { keyed, unkeyed: [] };
     },
   };
 }
@@ -129,8 +161,8 @@ function groupByKey(raws: readonly Record<string, unknown>[]): Map<string, PgssR
   return out;
 }
 
-const sumCalls = (rows: readonly PgssRow[]) =>
-  rows.reduce((acc, r) => acc + BigInt(r.counters.calls ?? 0), 0n);
+const sumCalls = (rows: readonly PgssRow[]): string =>
+  String(rows.reduce((acc, r) => acc + BigInt(r.counters.calls ?? 0), 0n));
 
 /**
  * Keys per round trip when the whole cache is (re)filled. One full read of 5,000 entries held
@@ -182,14 +214,16 @@ async function fetchByKeys(
     }
     for (const key of fresh) {
       const t = texts.get(key);
-      const calls = seen.get(key)?.calls ?? 0n;
-      cache.set(key, {
-        calls,
+      const s = seen.get(key);
+      const entry: Cached = {
+        calls: s?.calls ?? '0',
         excluded: !t,
         query: t?.query ?? null,
         query_len: t?.query_len ?? null,
-        rows: [],
-      });
+        merged: null,
+      };
+      cache.set(key, entry);
+      if (s) s.cached = entry;
       if (t) moved.push(key);
     }
   }
@@ -199,8 +233,9 @@ async function fetchByKeys(
     for (const key of moved) {
       const c = cache.get(key);
       if (!c) continue;
-      c.rows = (fetched.get(key) ?? []).map((r) => ({ ...r, query: c.query, query_len: c.query_len }));
-      c.calls = sumCalls(c.rows);
+      const rows = (fetched.get(key) ?? []).map((r) => ({ ...r, query: c.query, query_len: c.query_len }));
+      c.merged = rows.length > 0 ? mergeGroup(rows) : null;
+      c.calls = sumCalls(rows);
     }
   }
 }

@@ -190,6 +190,60 @@ describe.each(majors)('complex collectors on PostgreSQL %i', (major) => {
     }
   });
 
+  it('pg_stat_statements: the two-phase reader equals a full read tick after tick: idle, moved, one entry reset, re-created', async () => {
+    const client = new pg.Client({ connectionString: cluster.url });
+    await client.connect();
+    try {
+      await client.query('CREATE TABLE IF NOT EXISTS pgss_r (id int PRIMARY KEY)');
+      const db = open();
+      const options = pgStatStatementsOptions.parse({ diff_limit: 0 });
+      const twoPhase = createPgStatStatements(options, 'two-phase', 3);
+      const full = createPgStatStatements(options, 'full');
+      const byKey = (p: Row) =>
+        new Map((p.rows as Row[]).map((r) => [`${r.queryid}_${r.userid}_${r.dbid}`, r]));
+      const deltaKeys = (p: Row) =>
+        ((p.deltas ?? []) as Row[]).map((d) => `${d.queryid}_${d.userid}_${d.dbid}:${d.calls}`).sort();
+      const tick = async () => {
+        const a = (await twoPhase.collect(ctx(db)))!;
+        const b = (await full.collect(ctx(db)))!;
+        expect(byKey(a)).toEqual(byKey(b));
+        expect(deltaKeys(a)).toEqual(deltaKeys(b));
+        expect(a.delta_count).toBe(b.delta_count);
+        return a;
+      };
+      for (let i = 0; i < 4; i++) await client.query(`SELECT id FROM pgss_r WHERE id = ${i}`);
+      await client.query('SELECT count(*) FROM pgss_r');
+      await tick();
+      const idle = await tick(); // nothing ran in between (the agent's own statements are filtered)
+      expect(idle.delta_count).toBe(0);
+
+      await client.query('SELECT count(*) FROM pgss_r');
+      const moved = await tick();
+      expect(moved.delta_count).toBe(1);
+
+      // Drop one entry, then let it come back with fewer calls than the agent last saw.
+      const { rows } = await db.query(
+        `SELECT ${AGENT_TAG} queryid::text AS q, userid, dbid, calls::int AS calls FROM public.pg_stat_statements
+         WHERE query LIKE 'SELECT count(*) FROM pgss_r%'`,
+      );
+      const entry = rows[0] as Row;
+      expect(entry.calls).toBeGreaterThanOrEqual(2);
+      await client.query('SELECT pg_stat_statements_reset($1::oid, $2::oid, $3::int8)', [
+        entry.userid,
+        entry.dbid,
+        entry.q,
+      ]);
+      const gone = await tick();
+      expect(byKey(gone).has(`${entry.q}_${entry.userid}_${entry.dbid}`)).toBe(false);
+      await client.query('SELECT count(*) FROM pgss_r');
+      const back = await tick();
+      const row = byKey(back).get(`${entry.q}_${entry.userid}_${entry.dbid}`);
+      expect(row?.calls).toBe(1);
+    } finally {
+      await client.end();
+    }
+  });
+
   it('pg_stat_statements: the utility pattern means the same in PostgreSQL and JavaScript', async () => {
     const samples = [
       'BEGIN',
