@@ -115,11 +115,11 @@ describe('pg_statio_user_indexes paging', () => {
     let step = statioStep(s, [r(1, 0, 0), r(2, 5, 5)]);
     expect(step.emit).toHaveLength(2);
     s = step.next;
-    expect(s.offset).toBe(2);
+    expect(s.after).toBe(2);
     step = statioStep(s, []);
     expect(step.emit).toEqual([]);
     s = step.next;
-    expect(s).toMatchObject({ mode: 'delta', offset: 0 });
+    expect(s).toMatchObject({ mode: 'delta', after: 0 });
     step = statioStep(s, [r(1, 0, 0), r(2, 5, 6)]);
     expect(step.emit.map((x) => x.indexrelid)).toEqual([2]);
     s = step.next;

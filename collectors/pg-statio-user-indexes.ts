@@ -3,7 +3,12 @@
  * pg_statio_user_indexes, paged by indexrelid (docs/PROTOCOL.md §3.9). Backfill sends every row page by page;
  * the first empty page switches to delta mode, which walks the pages again, one per tick, and
  * sends only indexes whose (idx_blks_read, idx_blks_hit) changed since last seen. An empty page
- * restarts from offset 0, so one tick per cycle sends nothing.
+ * restarts the walk, so one tick per cycle sends nothing.
+ *
+ * A page starts after the last indexrelid of the previous one (keyset paging) instead of at an
+ * OFFSET: the server no longer builds and sorts every row before the page to skip them (a page
+ * deep into 30,000 indexes went from 166 to 50 ms, docs/PERFORMANCE.md collection), and an index
+ * created or dropped mid-walk no longer shifts the rows after it into the next page or out of the walk.
  */
 import { z } from 'zod';
 import { goTimeJson } from '../src/pg/types.js';
@@ -29,13 +34,14 @@ export type PgStatioUserIndexesOptions = z.infer<typeof pgStatioUserIndexesOptio
 
 export interface StatioState {
   mode: 'backfill' | 'delta';
-  offset: number;
+  /** The page starts after this indexrelid (0: the walk starts over). */
+  after: number;
   /** indexrelid → "read/hit" last sent. */
   seen: Map<number, string>;
 }
 
 export function initialStatioState(): StatioState {
-  return { mode: 'backfill', offset: 0, seen: new Map() };
+  return { mode: 'backfill', after: 0, seen: new Map() };
 }
 
 /** Rows to send for one page and the state for the next tick (mutates `state.seen`). */
@@ -43,18 +49,21 @@ export function statioStep(
   state: StatioState,
   page: readonly PgStatioUserIndexesRow[],
 ): { emit: PgStatioUserIndexesRow[]; next: StatioState } {
-  if (page.length === 0) return { emit: [], next: { mode: 'delta', offset: 0, seen: state.seen } };
+  if (page.length === 0) return { emit: [], next: { mode: 'delta', after: 0, seen: state.seen } };
   const emit: PgStatioUserIndexesRow[] = [];
+  let last = state.after;
   for (const r of page) {
     const id = Number(r.indexrelid);
+    last = Math.max(last, id);
     const sig = `${String(r.idx_blks_read)}/${String(r.idx_blks_hit)}`;
     if (state.mode === 'backfill' || state.seen.get(id) !== sig) emit.push(r);
     state.seen.set(id, sig);
   }
-  return { emit, next: { ...state, offset: state.offset + page.length } };
+  return { emit, next: { ...state, after: last } };
 }
 
-const SQL = 'SELECT * FROM pg_statio_user_indexes ORDER BY indexrelid LIMIT $1::int OFFSET $2::int';
+const SQL =
+  'SELECT * FROM pg_statio_user_indexes WHERE indexrelid > $2::oid ORDER BY indexrelid LIMIT $1::int';
 
 export const pgStatioUserIndexes: CollectorDefinition<PgStatioUserIndexesOptions> = {
   name: 'pg_statio_user_indexes',
@@ -70,7 +79,7 @@ export const pgStatioUserIndexes: CollectorDefinition<PgStatioUserIndexesOptions
     return {
       async collect(ctx) {
         const now = ctx.now();
-        const { rows } = await ctx.db.query(SQL, [limit, state.offset]);
+        const { rows } = await ctx.db.query(SQL, [limit, state.after]);
         const step = statioStep(
           state,
           rows.map((r) => projectRow(r, columns)),
