@@ -115,9 +115,12 @@ export function pgClassSql(pgMajor: number, step: PgClassStep): string {
     case 'delta':
       return selectSql(
         pgMajor,
-        `c.relkind = 'r' AND c.oid IN (SELECT relid FROM pg_stat_user_tables
-           WHERE GREATEST(last_analyze, last_autoanalyze, last_vacuum, last_autovacuum)
-                 > $1::timestamptz - make_interval(secs => $2::float8 / 1000))`,
+        // The four timestamps pg_stat_user_tables shows, read for each table directly: the view
+        // joins pg_index and groups every table to add up index scans this filter never reads
+        // (138 → 77 ms at 10,000 tables, 14 → 8 ms at 1,000; docs/PERFORMANCE.md, collection).
+        `c.relkind = 'r' AND GREATEST(pg_stat_get_last_analyze_time(c.oid), pg_stat_get_last_autoanalyze_time(c.oid),
+                                      pg_stat_get_last_vacuum_time(c.oid), pg_stat_get_last_autovacuum_time(c.oid))
+           > $1::timestamptz - make_interval(secs => $2::float8 / 1000)`,
       );
   }
 }

@@ -20,16 +20,21 @@ const columns = {
 } as const;
 export type PgStatUserIndexesRow = RowOf<typeof columns>;
 
-/** `$1` = category limit (NULL = no limit). */
+/**
+ * `$1` = category limit (NULL = no limit). Ranked on the two ranking columns, then full rows for
+ * the winners only, as pg_stat_user_tables does: at 30,000 indexes 99 → 68 ms a call, at 3,000
+ * unchanged (docs/PERFORMANCE.md, collection).
+ */
 export const PG_STAT_USER_INDEXES_SQL = `
-  WITH s AS MATERIALIZED (SELECT * FROM pg_stat_user_indexes),
+  WITH r AS MATERIALIZED (SELECT indexrelid, idx_scan, idx_tup_read FROM pg_stat_user_indexes),
   top AS (
-    (SELECT indexrelid FROM s ORDER BY idx_scan DESC, indexrelid LIMIT $1::int)
+    (SELECT indexrelid FROM r ORDER BY idx_scan DESC, indexrelid LIMIT $1::int)
     UNION
-    (SELECT indexrelid FROM s ORDER BY idx_tup_read DESC, indexrelid LIMIT $1::int)
+    (SELECT indexrelid FROM r ORDER BY idx_tup_read DESC, indexrelid LIMIT $1::int)
     UNION
-    (SELECT indexrelid FROM s WHERE idx_scan = 0 ORDER BY idx_tup_read DESC, indexrelid LIMIT $1::int))
-  SELECT s.* FROM s WHERE indexrelid IN (SELECT indexrelid FROM top) ORDER BY schemaname, relname, indexrelname`;
+    (SELECT indexrelid FROM r WHERE idx_scan = 0 ORDER BY idx_tup_read DESC, indexrelid LIMIT $1::int))
+  SELECT s.* FROM pg_stat_user_indexes s WHERE s.indexrelid = ANY (ARRAY(SELECT indexrelid FROM top))
+  ORDER BY s.schemaname, s.relname, s.indexrelname`;
 
 export const pgStatUserIndexes = defineCategoryCollector({
   name: 'pg_stat_user_indexes',

@@ -8,14 +8,15 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseTransactions } from '../../collectors/database-transactions.js';
 import { buildDdl, ddl } from '../../collectors/ddl.js';
-import { createPgClass } from '../../collectors/pg-class.js';
+import { createPgClass, pgClassSql, type PgClassStep } from '../../collectors/pg-class.js';
 import {
   createPgStatStatements,
   pgStatStatementsOptions,
 } from '../../collectors/pg-stat-statements/index.js';
 import { AGENT_TAG, UTILITY_PATTERN } from '../../collectors/pg-stat-statements/query.js';
-import { pgStatUserIndexes } from '../../collectors/pg-stat-user-indexes.js';
-import { pgStatUserTables } from '../../collectors/pg-stat-user-tables.js';
+import { PG_STAT_USER_INDEXES_SQL, pgStatUserIndexes } from '../../collectors/pg-stat-user-indexes.js';
+import { PG_STAT_USER_TABLES_SQL, pgStatUserTables } from '../../collectors/pg-stat-user-tables.js';
+import { PG_STATIO_USER_TABLES_SQL } from '../../collectors/pg-statio-user-tables.js';
 import { pgStatioUserIndexes } from '../../collectors/pg-statio-user-indexes.js';
 import { analyzedTablesSql, createPgStats } from '../../collectors/pg-stats.js';
 import { serverUptime } from '../../collectors/server-uptime.js';
@@ -276,6 +277,90 @@ describe.each(majors)('complex collectors on PostgreSQL %i', (major) => {
     expect(new Set(sent).size).toBe(sent.length);
     // Delta mode: nothing changed since, so the next page sends nothing.
     expect(await page()).toBe(0);
+  });
+
+  it('per-relation statistics: the rank-then-fetch SQL returns exactly what ranking the whole view returns', async () => {
+    await cluster.sql('CREATE DATABASE topn_eq');
+    const tables = Array.from({ length: 12 }, (_, t) => t);
+    await cluster.sql(
+      tables
+        .map(
+          (t) =>
+            `CREATE TABLE t${t} (id int PRIMARY KEY, a int, b int); CREATE INDEX t${t}_a ON t${t} (a);
+             INSERT INTO t${t} SELECT g, g % 3, g FROM generate_series(1, ${5 + t}) g;`,
+        )
+        .join('\n'),
+      'topn_eq',
+    );
+    // Uneven activity with ties: every third table scanned, some updated or deleted from, one analyzed, one vacuumed.
+    for (const t of tables) {
+      if (t % 3 === 0) await cluster.sql(`SELECT count(*) FROM t${t} WHERE a = 1`, 'topn_eq');
+      if (t % 4 === 0) await cluster.sql(`UPDATE t${t} SET b = b + 1 WHERE id <= 2`, 'topn_eq');
+      if (t % 5 === 0) await cluster.sql(`DELETE FROM t${t} WHERE id = 1`, 'topn_eq');
+    }
+    await cluster.sql('ANALYZE t1', 'topn_eq');
+    await cluster.sql('VACUUM t2', 'topn_eq');
+    // PG 13-14 deliver statistics through the stats collector, up to ~0.5 s late.
+    await expect
+      .poll(
+        async () =>
+          (
+            await cluster.sql(
+              `SELECT count(*)::int AS n FROM pg_stat_user_tables
+               WHERE (relname = 't1' AND last_analyze IS NOT NULL) OR (relname = 't2' AND last_vacuum IS NOT NULL)`,
+              'topn_eq',
+            )
+          )[0]?.n,
+        { timeout: 10_000 },
+      )
+      .toBe(2);
+    const since = new Date(Date.now() - 600_000).toISOString();
+    const reference = {
+      tables: `WITH s AS MATERIALIZED (SELECT * FROM pg_stat_user_tables),
+        top AS ((SELECT relid FROM s ORDER BY n_tup_ins + n_tup_upd + n_tup_del DESC, relid LIMIT $1::int)
+          UNION (SELECT relid FROM s ORDER BY seq_scan + coalesce(idx_scan, 0) DESC, relid LIMIT $1::int)
+          UNION (SELECT relid FROM s ORDER BY n_dead_tup DESC, relid LIMIT $1::int))
+        SELECT s.* FROM s WHERE relid IN (SELECT relid FROM top) ORDER BY schemaname, relname`,
+      indexes: `WITH s AS MATERIALIZED (SELECT * FROM pg_stat_user_indexes),
+        top AS ((SELECT indexrelid FROM s ORDER BY idx_scan DESC, indexrelid LIMIT $1::int)
+          UNION (SELECT indexrelid FROM s ORDER BY idx_tup_read DESC, indexrelid LIMIT $1::int)
+          UNION (SELECT indexrelid FROM s WHERE idx_scan = 0 ORDER BY idx_tup_read DESC, indexrelid LIMIT $1::int))
+        SELECT s.* FROM s WHERE indexrelid IN (SELECT indexrelid FROM top) ORDER BY schemaname, relname, indexrelname`,
+      statio: `SELECT * FROM pg_statio_user_tables
+        WHERE coalesce(heap_blks_read, 0) + coalesce(heap_blks_hit, 0) + coalesce(idx_blks_read, 0) + coalesce(idx_blks_hit, 0) > 0
+        ORDER BY coalesce(heap_blks_read, 0) + coalesce(idx_blks_read, 0) DESC, relid LIMIT 500`,
+      analyzed: `SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND c.relkind = 'r'
+          AND c.oid IN (SELECT relid FROM pg_stat_user_tables
+            WHERE GREATEST(last_analyze, last_autoanalyze, last_vacuum, last_autovacuum)
+                  > $1::timestamptz - make_interval(secs => $2::float8 / 1000))
+        ORDER BY c.oid`,
+    };
+    const client = new pg.Client({ connectionString: cluster.urlFor('topn_eq') });
+    await client.connect();
+    try {
+      // One statistics snapshot for both sides of each comparison.
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+      if (major >= 15) await client.query('SET LOCAL stats_fetch_consistency = snapshot');
+      const rows = async (sql: string, params: unknown[]) => (await client.query(sql, params)).rows;
+      for (const limit of [1, 2, 5, null]) {
+        const t = await rows(PG_STAT_USER_TABLES_SQL, [limit]);
+        expect(t, `pg_stat_user_tables, limit ${limit}`).toEqual(await rows(reference.tables, [limit]));
+        const i = await rows(PG_STAT_USER_INDEXES_SQL, [limit]);
+        expect(i, `pg_stat_user_indexes, limit ${limit}`).toEqual(await rows(reference.indexes, [limit]));
+        if (limit !== null) expect(t.length).toBeLessThan(tables.length);
+      }
+      expect(await rows(PG_STATIO_USER_TABLES_SQL, [])).toEqual(await rows(reference.statio, []));
+      const delta = await rows(
+        `SELECT oid FROM (${pgClassSql(major, { kind: 'delta', since } as PgClassStep)}) d ORDER BY oid`,
+        [since, 0],
+      );
+      expect(delta.length).toBeGreaterThanOrEqual(2);
+      expect(delta).toEqual(await rows(reference.analyzed, [since, 0]));
+      await client.query('COMMIT');
+    } finally {
+      await client.end();
+    }
   });
 
   it('pg_stat_statements: the utility pattern means the same in PostgreSQL and JavaScript', async () => {
