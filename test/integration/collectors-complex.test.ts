@@ -8,7 +8,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseTransactions } from '../../collectors/database-transactions.js';
 import { buildDdl, ddl } from '../../collectors/ddl.js';
-import { createPgClass, pgClassSql, type PgClassStep } from '../../collectors/pg-class.js';
+import { createPgClass, pgClassSql } from '../../collectors/pg-class.js';
 import {
   createPgStatStatements,
   pgStatStatementsOptions,
@@ -352,7 +352,7 @@ describe.each(majors)('complex collectors on PostgreSQL %i', (major) => {
       }
       expect(await rows(PG_STATIO_USER_TABLES_SQL, [])).toEqual(await rows(reference.statio, []));
       const delta = await rows(
-        `SELECT oid FROM (${pgClassSql(major, { kind: 'delta', since } as PgClassStep)}) d ORDER BY oid`,
+        `SELECT oid FROM (${pgClassSql(major, { kind: 'delta', since })}) d ORDER BY oid`,
         [since, 0],
       );
       expect(delta.length).toBeGreaterThanOrEqual(2);
