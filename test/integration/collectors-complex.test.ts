@@ -16,7 +16,7 @@ import {
 import { AGENT_TAG, UTILITY_PATTERN } from '../../collectors/pg-stat-statements/query.js';
 import { PG_STAT_USER_INDEXES_SQL, pgStatUserIndexes } from '../../collectors/pg-stat-user-indexes.js';
 import { PG_STAT_USER_TABLES_SQL, pgStatUserTables } from '../../collectors/pg-stat-user-tables.js';
-import { PG_STATIO_USER_TABLES_SQL } from '../../collectors/pg-statio-user-tables.js';
+import { pgStatioUserTablesSql } from '../../collectors/pg-statio-user-tables.js';
 import { pgStatioUserIndexes } from '../../collectors/pg-statio-user-indexes.js';
 import { analyzedTablesSql, createPgStats } from '../../collectors/pg-stats.js';
 import { serverUptime } from '../../collectors/server-uptime.js';
@@ -350,7 +350,7 @@ describe.each(majors)('complex collectors on PostgreSQL %i', (major) => {
         expect(i, `pg_stat_user_indexes, limit ${limit}`).toEqual(await rows(reference.indexes, [limit]));
         if (limit !== null) expect(t.length).toBeLessThan(tables.length);
       }
-      expect(await rows(PG_STATIO_USER_TABLES_SQL, [])).toEqual(await rows(reference.statio, []));
+      expect(await rows(pgStatioUserTablesSql(major), [])).toEqual(await rows(reference.statio, []));
       const delta = await rows(
         `SELECT oid FROM (${pgClassSql(major, { kind: 'delta', since })}) d ORDER BY oid`,
         [since, 0],
