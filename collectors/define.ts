@@ -148,7 +148,10 @@ export type CategoryLimitOptions = z.infer<typeof categoryLimitOptions>;
 export function defineCategoryCollector(spec: {
   name: string;
   docs: string;
+  /** The top-N read, `$1` = category limit. */
   sql: string;
+  /** Every row in the same order, for `category_limit: 0` (no ranking to do). */
+  allSql: string;
   columns: Columns;
   cost: CollectorCost;
 }): CollectorDefinition<CategoryLimitOptions> {
@@ -163,8 +166,10 @@ export function defineCategoryCollector(spec: {
     create: (options) => ({
       async collect(ctx) {
         const now = ctx.now();
-        const limit = options.category_limit > 0 ? options.category_limit : null;
-        const { rows } = await ctx.db.query(spec.sql, [limit]);
+        const { rows } =
+          options.category_limit > 0
+            ? await ctx.db.query(spec.sql, [options.category_limit])
+            : await ctx.db.query(spec.allSql);
         return { collected_at: goTimeJson(now), rows: rows.map((r) => projectRow(r, spec.columns)) };
       },
     }),

@@ -21,7 +21,7 @@ const columns = {
 export type PgStatUserIndexesRow = RowOf<typeof columns>;
 
 /**
- * `$1` = category limit (NULL = no limit). Ranked on the two ranking columns, then full rows for
+ * `$1` = category limit. Ranked on the two ranking columns, then full rows for
  * the winners only, as pg_stat_user_tables does: at 30,000 indexes 99 → 68 ms a call, at 3,000
  * unchanged (docs/PERFORMANCE.md, collection).
  */
@@ -36,10 +36,15 @@ export const PG_STAT_USER_INDEXES_SQL = `
   SELECT s.* FROM pg_stat_user_indexes s WHERE s.indexrelid = ANY (ARRAY(SELECT indexrelid FROM top))
   ORDER BY s.schemaname, s.relname, s.indexrelname`;
 
+/** `category_limit: 0`: every row, in the order of the top-N read. */
+export const PG_STAT_USER_INDEXES_ALL_SQL =
+  'SELECT * FROM pg_stat_user_indexes ORDER BY schemaname, relname, indexrelname';
+
 export const pgStatUserIndexes = defineCategoryCollector({
   name: 'pg_stat_user_indexes',
   docs: 'https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STAT-ALL-INDEXES-VIEW',
   sql: PG_STAT_USER_INDEXES_SQL,
+  allSql: PG_STAT_USER_INDEXES_ALL_SQL,
   cost: { weight: 'moderate' },
   columns,
 });
